@@ -1,0 +1,36 @@
+package dev.parley.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+/**
+ * Starts one Parley node. With no environment set it runs the embedded default (an H2 file under
+ * ./data, a single-node cluster on 127.0.0.1); PARLEY_DB_URL, PARLEY_SEED_NODES and the other
+ * PARLEY_* variables in the *.conf files switch to full mode and multi-node clusters. SIGTERM runs
+ * CoordinatedShutdown: shards hand off, the node leaves the cluster, then the JVM exits.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config = NodeConfig.load(ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on"));
+    ParleyNode node;
+    try {
+      node = ParleyNode.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("Parley node failed to start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    NodeConfig.Database db = node.database();
+    System.out.println();
+    System.out.println("Parley node is up.");
+    System.out.println("  cluster address : " + config.getString("parley.cluster.self-address"));
+    System.out.println("  health          : " + node.managementUrl() + "/ready  and  /alive");
+    System.out.println("  cluster state   : " + node.managementUrl() + "/cluster/members");
+    System.out.println("  storage         : " + (db.embedded()
+        ? "embedded H2 at " + db.url().substring("jdbc:h2:file:".length(), db.url().indexOf(';')) + " (set PARLEY_DB_URL for PostgreSQL)"
+        : db.url()));
+    System.out.println("Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
+  }
+}

@@ -1,0 +1,1020 @@
+package dev.parley.conversation;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.util.StdConverter;
+import dev.parley.CborSerializable;
+import dev.parley.protocol.Attachment;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.Role;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+import org.pcollections.PVector;
+import org.pcollections.TreePVector;
+
+/**
+ * One conversation, sharded by its id: it owns the member list and roles, the tier policy
+ * (PRIVATE / SMALL_GROUP / LARGE_GROUP / CHANNEL), the gap-free message sequence, the window of
+ * recent messages, the idempotent-send memory and its members' read positions.
+ *
+ * <p>What survives a crash: every event is in the journal before any reply (an acknowledged message
+ * is never lost), and snapshots every {@code snapshot-every} events make recovery a snapshot plus a
+ * short tail. The idempotent-send window and the recent messages live in the state, so a retried send
+ * after a restart or a move to another node still returns the original ack.
+ *
+ * <p>What does not: read and delivered positions are not journal events. They live in
+ * {@link ReadPositions} in this actor's memory; a hard crash loses every advance not yet handed to
+ * the receipt writer. After recovery each member's position is rebuilt as the highest of the seq at
+ * which they joined and the last message they posted, both taken from the journal.
+ */
+public final class ConversationEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        ConversationEntity.Command, ConversationEntity.Event, ConversationEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Conversation");
+
+  /** Events are tagged {@code conversation-0..N-1} so projections can run in parallel; never change N with live data. */
+  public static final int TAG_COUNT = 8;
+
+  // ------------------------------------------------------------------------------------------
+  // Commands (imperative). Every fallible command replies with a StatusReply.
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command that answers; {@link #replyTo()} lets one place reject any of them. */
+  public sealed interface ReplyingCommand<R> extends Command {
+    ActorRef<StatusReply<R>> replyTo();
+  }
+
+  /** Creates the conversation; the owner is always a member. Repeating it with the same owner and type is a no-op. */
+  public record Create(
+      String owner,
+      ConversationType type,
+      String name,
+      List<String> members,
+      ActorRef<StatusReply<Summary>> replyTo)
+      implements ReplyingCommand<Summary> {}
+
+  /** Adds members (as MEMBER or, by the owner only, ADMIN). Existing members are skipped. */
+  public record AddMembers(
+      String requester, List<String> userIds, Role role, ActorRef<StatusReply<Summary>> replyTo)
+      implements ReplyingCommand<Summary> {}
+
+  /** Removes a member: the member themself (leave), or an owner/admin. */
+  public record RemoveMember(
+      String requester, String userId, ActorRef<StatusReply<Summary>> replyTo)
+      implements ReplyingCommand<Summary> {}
+
+  /** Posts a message; (sender, clientMsgId) makes it idempotent. */
+  public record PostMessage(
+      String sender,
+      String clientMsgId,
+      String text,
+      List<Attachment> attachments,
+      ActorRef<StatusReply<MessageAccepted>> replyTo)
+      implements ReplyingCommand<MessageAccepted> {}
+
+  /** Replaces the text of one's own message in the recent window. */
+  public record EditMessage(
+      String requester, long seq, String text, ActorRef<StatusReply<Message>> replyTo)
+      implements ReplyingCommand<Message> {}
+
+  /** Deletes one's own message (or any, for an owner/admin) in the recent window; a tombstone keeps its seq. */
+  public record DeleteMessage(String requester, long seq, ActorRef<StatusReply<Message>> replyTo)
+      implements ReplyingCommand<Message> {}
+
+  /** Raises the user's read position to upTo (clamped to the last seq); lower values are ignored. */
+  public record MarkRead(String user, long upTo, ActorRef<StatusReply<ReadPosition>> replyTo)
+      implements ReplyingCommand<ReadPosition> {}
+
+  /** Raises the user's delivered position to upTo (clamped to the last seq); lower values are ignored. */
+  public record MarkDelivered(String user, long upTo, ActorRef<StatusReply<ReadPosition>> replyTo)
+      implements ReplyingCommand<ReadPosition> {}
+
+  /**
+   * A page of history from the in-memory window: messages before {@code beforeSeq} (newest page
+   * when both bounds are null) or after {@code afterSeq}, at most {@code limit}, ascending.
+   */
+  public record GetHistory(
+      String requester,
+      Long beforeSeq,
+      Long afterSeq,
+      int limit,
+      ActorRef<StatusReply<HistorySlice>> replyTo)
+      implements ReplyingCommand<HistorySlice> {}
+
+  /** The user's unread count and positions. */
+  public record GetUnread(String user, ActorRef<StatusReply<ReadPosition>> replyTo)
+      implements ReplyingCommand<ReadPosition> {}
+
+  /** Who has seen / received one message, in the form the tier shows. */
+  public record GetReceipts(String requester, long seq, ActorRef<StatusReply<Receipts>> replyTo)
+      implements ReplyingCommand<Receipts> {}
+
+  /** The conversation's summary and members. */
+  public record GetSummary(String requester, ActorRef<StatusReply<Summary>> replyTo)
+      implements ReplyingCommand<Summary> {}
+
+  /** Sent by sharding when the entity idles; stops it. */
+  public enum Passivate implements Command {
+    INSTANCE
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Replies (nouns).
+
+  /** One message as the conversation holds it; a deleted message keeps its seq with no text. */
+  public record Message(
+      long seq,
+      String messageId,
+      String sender,
+      String clientMsgId,
+      String text,
+      List<Attachment> attachments,
+      Instant at,
+      Instant editedAt,
+      boolean deleted)
+      implements CborSerializable {
+    Message edited(String newText, Instant when) {
+      return new Message(seq, messageId, sender, clientMsgId, newText, attachments, at, when, false);
+    }
+
+    Message tombstone(Instant when) {
+      return new Message(seq, messageId, sender, clientMsgId, null, List.of(), at, when, true);
+    }
+  }
+
+  public record MemberInfo(String userId, Role role) implements CborSerializable {}
+
+  public record Summary(
+      String conversationId,
+      ConversationType type,
+      String name,
+      String owner,
+      int memberCount,
+      long messageCount,
+      long lastSeq,
+      Instant createdAt,
+      Message lastMessage,
+      List<MemberInfo> members)
+      implements CborSerializable {}
+
+  /** The ack of a send: the message's seq, id and time; {@code duplicate} when it repeats an earlier send. */
+  public record MessageAccepted(
+      String conversationId,
+      String clientMsgId,
+      long seq,
+      String messageId,
+      Instant at,
+      boolean duplicate)
+      implements CborSerializable {}
+
+  /** A member's positions and unread count (messages after their read position, not sent by them, not deleted). */
+  public record ReadPosition(
+      String conversationId, String user, long readSeq, long deliveredSeq, long lastSeq, long unread)
+      implements CborSerializable {}
+
+  /** Messages in ascending seq; {@code hasMoreBefore} when older messages exist (in memory or in the store). */
+  public record HistorySlice(String conversationId, List<Message> messages, boolean hasMoreBefore)
+      implements CborSerializable {}
+
+  /**
+   * Receipts for one message, by tier: names in PRIVATE and SMALL_GROUP ({@code seenBy},
+   * {@code deliveredTo}), exact counts in LARGE_GROUP ({@code seenCount}, {@code deliveredCount}),
+   * a view count in CHANNEL ({@code views}). The sender is never counted.
+   */
+  public record Receipts(
+      String conversationId,
+      long seq,
+      ConversationType type,
+      List<String> seenBy,
+      List<String> deliveredTo,
+      Integer seenCount,
+      Integer deliveredCount,
+      Long views)
+      implements CborSerializable {}
+
+  // ------------------------------------------------------------------------------------------
+  // Events (past tense), persisted before any reply.
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ConversationCreated(
+      String conversationId,
+      ConversationType type,
+      String name,
+      String owner,
+      List<String> members,
+      Instant at)
+      implements Event {}
+
+  /** Members joined when the conversation's last seq was {@code atSeq}: they start with everything up to it read. */
+  public record MembersAdded(List<String> userIds, Role role, String by, long atSeq, Instant at)
+      implements Event {}
+
+  /** A member left or was removed; when the owner leaves, {@code newOwner} takes over (null if nobody is left). */
+  public record MemberRemoved(String userId, String by, String newOwner, Instant at)
+      implements Event {}
+
+  public record TierChanged(ConversationType from, ConversationType to, int memberCount, Instant at)
+      implements Event {}
+
+  public record MessagePosted(
+      long seq,
+      String messageId,
+      String sender,
+      String clientMsgId,
+      String text,
+      List<Attachment> attachments,
+      Instant at)
+      implements Event {}
+
+  public record MessageEdited(long seq, String by, String text, Instant at) implements Event {}
+
+  public record MessageDeleted(long seq, String by, Instant at) implements Event {}
+
+  // ------------------------------------------------------------------------------------------
+  // State: immutable; persistent collections keep each event's update O(log n).
+
+  public sealed interface State extends CborSerializable {}
+
+  /** Before ConversationCreated: every command but Create answers not_found and persists nothing. */
+  public enum NotCreated implements State {
+    INSTANCE
+  }
+
+  /** A member's role, the seq at which they joined, and the seq of their last post. */
+  public record Member(Role role, long joinedSeq, long lastPostedSeq) {
+    /** The read position this member has certainly reached, known from the journal alone. */
+    long positionFloor() {
+      return Math.max(joinedSeq, lastPostedSeq);
+    }
+  }
+
+  /** What an idempotent resend needs to answer with the original ack. */
+  public record Sent(String clientMsgId, long seq, String messageId, Instant at) {}
+
+  /**
+   * A created conversation. {@code recent} holds the last messages with consecutive seqs (deleted
+   * ones as tombstones); {@code sent} the last client message ids per sender; {@code deletedSeqs}
+   * every deleted seq, ascending, so unread counts skip them.
+   */
+  @JsonSerialize(converter = ActiveToSnapshot.class)
+  @JsonDeserialize(converter = SnapshotToActive.class)
+  public record Active(
+      String id,
+      ConversationType type,
+      String name,
+      String owner,
+      Instant createdAt,
+      PMap<String, Member> members,
+      long lastSeq,
+      long messageCount,
+      PVector<Message> recent,
+      PMap<String, PVector<Sent>> sent,
+      PVector<Long> deletedSeqs)
+      implements State {
+
+    static Active created(ConversationCreated e) {
+      PMap<String, Member> members = HashTreePMap.empty();
+      for (String m : e.members()) {
+        members = members.plus(m, new Member(m.equals(e.owner()) ? Role.OWNER : Role.MEMBER, 0, 0));
+      }
+      return new Active(
+          e.conversationId(), e.type(), e.name(), e.owner(), e.at(), members, 0, 0,
+          TreePVector.empty(), HashTreePMap.empty(), TreePVector.empty());
+    }
+
+    Active apply(Event event, int recentWindow, int dedupPerSender) {
+      if (event instanceof MessagePosted e) {
+        Message m = new Message(e.seq(), e.messageId(), e.sender(), e.clientMsgId(), e.text(),
+            e.attachments(), e.at(), null, false);
+        PVector<Message> r = recent.plus(m);
+        while (r.size() > recentWindow) {
+          r = r.minus(0);
+        }
+        PMap<String, Member> ms = members;
+        Member sender = members.get(e.sender());
+        if (sender != null) {
+          ms = ms.plus(e.sender(), new Member(sender.role(), sender.joinedSeq(), e.seq()));
+        }
+        PVector<Sent> mine = sent.getOrDefault(e.sender(), TreePVector.empty())
+            .plus(new Sent(e.clientMsgId(), e.seq(), e.messageId(), e.at()));
+        while (mine.size() > dedupPerSender) {
+          mine = mine.minus(0);
+        }
+        return new Active(id, type, name, owner, createdAt, ms, e.seq(), messageCount + 1, r,
+            sent.plus(e.sender(), mine), deletedSeqs);
+      } else if (event instanceof MessageEdited e) {
+        int i = indexInWindow(e.seq());
+        PVector<Message> r = i < 0 ? recent : recent.with(i, recent.get(i).edited(e.text(), e.at()));
+        return withRecent(r);
+      } else if (event instanceof MessageDeleted e) {
+        int i = indexInWindow(e.seq());
+        PVector<Message> r = i < 0 ? recent : recent.with(i, recent.get(i).tombstone(e.at()));
+        int at = Collections.binarySearch(deletedSeqs, e.seq());
+        PVector<Long> d = at >= 0 ? deletedSeqs : deletedSeqs.plus(-at - 1, e.seq());
+        return new Active(id, type, name, owner, createdAt, members, lastSeq,
+            at >= 0 ? messageCount : messageCount - 1, r, sent, d);
+      } else if (event instanceof MembersAdded e) {
+        PMap<String, Member> ms = members;
+        for (String u : e.userIds()) {
+          ms = ms.plus(u, new Member(e.role(), e.atSeq(), 0));
+        }
+        return withMembers(ms, owner);
+      } else if (event instanceof MemberRemoved e) {
+        PMap<String, Member> ms = members.minus(e.userId());
+        String newOwner = owner;
+        if (e.newOwner() != null) {
+          Member heir = ms.get(e.newOwner());
+          ms = ms.plus(e.newOwner(), new Member(Role.OWNER, heir.joinedSeq(), heir.lastPostedSeq()));
+          newOwner = e.newOwner();
+        } else if (e.userId().equals(owner)) {
+          newOwner = null;
+        }
+        return withMembers(ms, newOwner);
+      } else if (event instanceof TierChanged e) {
+        return new Active(id, e.to(), name, owner, createdAt, members, lastSeq, messageCount,
+            recent, sent, deletedSeqs);
+      }
+      throw new IllegalStateException("unexpected event for a created conversation: " + event);
+    }
+
+    private Active withRecent(PVector<Message> r) {
+      return new Active(id, type, name, owner, createdAt, members, lastSeq, messageCount, r, sent,
+          deletedSeqs);
+    }
+
+    private Active withMembers(PMap<String, Member> ms, String newOwner) {
+      return new Active(id, type, name, newOwner, createdAt, ms, lastSeq, messageCount, recent,
+          sent, deletedSeqs);
+    }
+
+    // -- queries ------------------------------------------------------------------------------
+
+    boolean isMember(String user) {
+      return user != null && members.containsKey(user);
+    }
+
+    boolean moderates(String user) {
+      Member m = user == null ? null : members.get(user);
+      return m != null && m.role().moderates();
+    }
+
+    long firstSeqInWindow() {
+      return recent.isEmpty() ? lastSeq + 1 : recent.get(0).seq();
+    }
+
+    int indexInWindow(long seq) {
+      long i = seq - firstSeqInWindow();
+      return i < 0 || i >= recent.size() ? -1 : (int) i;
+    }
+
+    Message messageAt(long seq) {
+      int i = indexInWindow(seq);
+      return i < 0 ? null : recent.get(i);
+    }
+
+    Sent sentBy(String sender, String clientMsgId) {
+      PVector<Sent> mine = sent.get(sender);
+      if (mine == null) {
+        return null;
+      }
+      for (int i = mine.size() - 1; i >= 0; i--) {
+        if (mine.get(i).clientMsgId().equals(clientMsgId)) {
+          return mine.get(i);
+        }
+      }
+      return null;
+    }
+
+    /** Deleted messages after {@code seq}: a binary search over the (usually empty) deleted list. */
+    long deletedAfter(long seq) {
+      int at = Collections.binarySearch(deletedSeqs, seq + 1);
+      int firstAfter = at >= 0 ? at : -at - 1;
+      return deletedSeqs.size() - firstAfter;
+    }
+
+    Summary summary() {
+      List<MemberInfo> list = new ArrayList<>(members.size());
+      members.entrySet().stream()
+          .sorted(Comparator.comparingLong((Map.Entry<String, Member> en) -> en.getValue().joinedSeq())
+              .thenComparing(Map.Entry::getKey))
+          .forEach(en -> list.add(new MemberInfo(en.getKey(), en.getValue().role())));
+      return new Summary(id, type, name, owner, members.size(), messageCount, lastSeq, createdAt,
+          recent.isEmpty() ? null : recent.get(recent.size() - 1), list);
+    }
+
+    MessageAccepted ackOf(Sent s, boolean duplicate) {
+      return new MessageAccepted(id, s.clientMsgId(), s.seq(), s.messageId(), s.at(), duplicate);
+    }
+
+    // -- decisions ----------------------------------------------------------------------------
+
+    static Decision decideCreate(String id, Create c, ConversationSettings cfg, Instant now) {
+      if (c.type() == null) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "a conversation needs a type");
+      }
+      String bad = checkId(c.owner(), "owner", cfg);
+      if (bad != null) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, bad);
+      }
+      if (c.name() != null && c.name().length() > cfg.maxNameLength()) {
+        return Decision.reject(ErrorCode.TOO_LARGE,
+            "a conversation name has at most " + cfg.maxNameLength() + " characters");
+      }
+      Set<String> all = new LinkedHashSet<>();
+      all.add(c.owner());
+      for (String m : c.members() == null ? List.<String>of() : c.members()) {
+        bad = checkId(m, "member id", cfg);
+        if (bad != null) {
+          return Decision.reject(ErrorCode.BAD_REQUEST, bad);
+        }
+        all.add(m);
+      }
+      if (c.type() == ConversationType.PRIVATE && all.size() != 2) {
+        return Decision.reject(ErrorCode.BAD_REQUEST,
+            "a PRIVATE conversation has exactly two members, the owner and one other");
+      }
+      List<Event> events = new ArrayList<>(2);
+      events.add(new ConversationCreated(id, c.type(), c.name(), c.owner(), List.copyOf(all), now));
+      Decision tier = tierFor(c.type(), all.size(), cfg, now);
+      if (tier.rejected()) {
+        return tier;
+      }
+      events.addAll(tier.events());
+      return Decision.accept(events);
+    }
+
+    /** Nothing when the count fits the tier; a TierChanged when a small group outgrows its limit; else a rejection. */
+    private static Decision tierFor(ConversationType type, int count, ConversationSettings cfg, Instant now) {
+      if (count <= cfg.limitOf(type)) {
+        return Decision.none();
+      }
+      if (type == ConversationType.SMALL_GROUP && count <= cfg.limitOf(ConversationType.LARGE_GROUP)) {
+        return Decision.accept(List.of(
+            new TierChanged(ConversationType.SMALL_GROUP, ConversationType.LARGE_GROUP, count, now)));
+      }
+      ConversationType effective = type == ConversationType.SMALL_GROUP ? ConversationType.LARGE_GROUP : type;
+      return Decision.reject(ErrorCode.LIMIT_EXCEEDED,
+          "a " + effective + " holds at most " + cfg.limitOf(effective) + " members; this would make " + count);
+    }
+
+    Decision decideCreateAgain(Create c) {
+      if (owner != null && owner.equals(c.owner()) && c.type() != null
+          && (type == c.type() || (c.type() == ConversationType.SMALL_GROUP && type == ConversationType.LARGE_GROUP))) {
+        return Decision.none();
+      }
+      return Decision.reject(ErrorCode.CONFLICT, "conversation " + id + " already exists");
+    }
+
+    Decision decideAdd(AddMembers c, ConversationSettings cfg, Instant now) {
+      if (!isMember(c.requester())) {
+        return notMember();
+      }
+      if (type == ConversationType.PRIVATE) {
+        return Decision.reject(ErrorCode.LIMIT_EXCEEDED, "a PRIVATE conversation has exactly two members");
+      }
+      Role role = c.role() == null ? Role.MEMBER : c.role();
+      if (role == Role.OWNER) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "a conversation has one owner; add members as MEMBER or ADMIN");
+      }
+      if (role == Role.ADMIN && !c.requester().equals(owner)) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "only the owner adds admins");
+      }
+      if (type == ConversationType.CHANNEL && !moderates(c.requester())) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "only the owner and admins add members to a CHANNEL");
+      }
+      List<String> ids = c.userIds() == null ? List.of() : c.userIds();
+      if (ids.isEmpty()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "name at least one user to add");
+      }
+      if (ids.size() > cfg.largeGroupLimit()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "add at most " + cfg.largeGroupLimit() + " members per request");
+      }
+      Set<String> fresh = new LinkedHashSet<>();
+      for (String u : ids) {
+        String bad = checkId(u, "user id", cfg);
+        if (bad != null) {
+          return Decision.reject(ErrorCode.BAD_REQUEST, bad);
+        }
+        if (!members.containsKey(u)) {
+          fresh.add(u);
+        }
+      }
+      if (fresh.isEmpty()) {
+        return Decision.none();
+      }
+      Decision tier = tierFor(type, members.size() + fresh.size(), cfg, now);
+      if (tier.rejected()) {
+        return tier;
+      }
+      List<Event> events = new ArrayList<>(2);
+      events.add(new MembersAdded(List.copyOf(fresh), role, c.requester(), lastSeq, now));
+      events.addAll(tier.events());
+      return Decision.accept(events);
+    }
+
+    Decision decideRemove(RemoveMember c, Instant now) {
+      if (!isMember(c.requester())) {
+        return notMember();
+      }
+      Member target = c.userId() == null ? null : members.get(c.userId());
+      if (target == null) {
+        return Decision.reject(ErrorCode.NOT_FOUND, "user " + c.userId() + " is not a member");
+      }
+      if (type == ConversationType.PRIVATE) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "members of a PRIVATE conversation cannot be removed");
+      }
+      boolean self = c.requester().equals(c.userId());
+      if (!self) {
+        Role by = members.get(c.requester()).role();
+        if (!by.moderates()) {
+          return Decision.reject(ErrorCode.FORBIDDEN, "only the owner and admins remove other members");
+        }
+        if (target.role() == Role.OWNER || (target.role() == Role.ADMIN && by != Role.OWNER)) {
+          return Decision.reject(ErrorCode.FORBIDDEN, "an admin cannot remove the owner or another admin");
+        }
+      }
+      String heir = target.role() == Role.OWNER ? heirExcept(c.userId()) : null;
+      return Decision.accept(List.of(new MemberRemoved(c.userId(), c.requester(), heir, now)));
+    }
+
+    /** The next owner when the owner leaves: the longest-standing admin, else the longest-standing member. */
+    private String heirExcept(String leaving) {
+      Comparator<Map.Entry<String, Member>> seniority =
+          Comparator.comparing((Map.Entry<String, Member> en) -> en.getValue().role() != Role.ADMIN)
+              .thenComparingLong(en -> en.getValue().joinedSeq())
+              .thenComparing(Map.Entry::getKey);
+      return members.entrySet().stream()
+          .filter(en -> !en.getKey().equals(leaving))
+          .min(seniority)
+          .map(Map.Entry::getKey)
+          .orElse(null);
+    }
+
+    Decision decidePost(PostMessage c, ConversationSettings cfg, Instant now) {
+      if (!isMember(c.sender())) {
+        return notMember();
+      }
+      if (type == ConversationType.CHANNEL && !moderates(c.sender())) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "only the owner and admins post in a CHANNEL");
+      }
+      String bad = checkId(c.clientMsgId(), "clientMsgId", cfg);
+      if (bad != null) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, bad);
+      }
+      List<Attachment> attachments = c.attachments() == null ? List.of() : c.attachments();
+      Decision content = checkContent(c.text(), attachments, cfg);
+      if (content != null) {
+        return content;
+      }
+      return Decision.accept(List.of(new MessagePosted(lastSeq + 1, UUID.randomUUID().toString(),
+          c.sender(), c.clientMsgId(), c.text() == null ? "" : c.text(), List.copyOf(attachments), now)));
+    }
+
+    Decision decideEdit(EditMessage c, ConversationSettings cfg, Instant now) {
+      if (!isMember(c.requester())) {
+        return notMember();
+      }
+      Decision where = locate(c.seq(), "edited");
+      if (where != null) {
+        return where;
+      }
+      Message m = messageAt(c.seq());
+      if (!m.sender().equals(c.requester())) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "only the sender edits a message");
+      }
+      if (m.deleted()) {
+        return Decision.reject(ErrorCode.NOT_EDITABLE, "message " + c.seq() + " was deleted");
+      }
+      Decision content = checkContent(c.text(), m.attachments(), cfg);
+      if (content != null) {
+        return content;
+      }
+      String text = c.text() == null ? "" : c.text();
+      if (text.equals(m.text())) {
+        return Decision.none();
+      }
+      return Decision.accept(List.of(new MessageEdited(c.seq(), c.requester(), text, now)));
+    }
+
+    Decision decideDelete(DeleteMessage c, Instant now) {
+      if (!isMember(c.requester())) {
+        return notMember();
+      }
+      Decision where = locate(c.seq(), "deleted");
+      if (where != null) {
+        return where;
+      }
+      Message m = messageAt(c.seq());
+      if (!m.sender().equals(c.requester()) && !moderates(c.requester())) {
+        return Decision.reject(ErrorCode.FORBIDDEN, "only the sender, the owner or an admin deletes a message");
+      }
+      if (m.deleted()) {
+        return Decision.none();
+      }
+      return Decision.accept(List.of(new MessageDeleted(c.seq(), c.requester(), now)));
+    }
+
+    /** Null when seq names a message in the recent window; else why it cannot be changed. */
+    private Decision locate(long seq, String verb) {
+      if (seq < 1 || seq > lastSeq) {
+        return Decision.reject(ErrorCode.NOT_FOUND, "no message with seq " + seq);
+      }
+      if (indexInWindow(seq) < 0) {
+        return Decision.reject(ErrorCode.NOT_EDITABLE,
+            "only the last " + recent.size() + " messages can be " + verb);
+      }
+      return null;
+    }
+
+    private static Decision checkContent(String text, List<Attachment> attachments, ConversationSettings cfg) {
+      String t = text == null ? "" : text;
+      if (t.isBlank() && attachments.isEmpty()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "a message needs text or an attachment");
+      }
+      if (t.length() > cfg.maxTextLength() && t.codePointCount(0, t.length()) > cfg.maxTextLength()) {
+        return Decision.reject(ErrorCode.TOO_LARGE,
+            "message text has at most " + cfg.maxTextLength() + " characters");
+      }
+      if (attachments.size() > cfg.maxAttachments()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST,
+            "a message has at most " + cfg.maxAttachments() + " attachments");
+      }
+      for (Attachment a : attachments) {
+        if (a == null || a.url() == null
+            || !(a.url().startsWith("https://") || a.url().startsWith("http://"))) {
+          return Decision.reject(ErrorCode.BAD_REQUEST, "an attachment url must be http or https");
+        }
+        if (a.mime() == null || a.mime().indexOf('/') <= 0 || a.size() < 0) {
+          return Decision.reject(ErrorCode.BAD_REQUEST,
+              "an attachment needs a media type like image/png and a size >= 0");
+        }
+      }
+      return null;
+    }
+
+    private static String checkId(String value, String what, ConversationSettings cfg) {
+      if (value == null || value.isBlank()) {
+        return "missing " + what;
+      }
+      if (value.length() > cfg.maxIdLength()) {
+        return what + " has at most " + cfg.maxIdLength() + " characters";
+      }
+      return null;
+    }
+
+    private static Decision notMember() {
+      return Decision.reject(ErrorCode.FORBIDDEN, "not a member of this conversation");
+    }
+  }
+
+  /** What a command leads to: events to persist (possibly none), or a rejection that persists nothing. */
+  record Decision(List<Event> events, ErrorCode code, String message) {
+    static Decision accept(List<Event> events) {
+      return new Decision(events, null, null);
+    }
+
+    static Decision none() {
+      return new Decision(List.of(), null, null);
+    }
+
+    static Decision reject(ErrorCode code, String message) {
+      return new Decision(List.of(), code, message);
+    }
+
+    boolean rejected() {
+      return code != null;
+    }
+  }
+
+  // -- snapshot form: plain lists, so a snapshot does not depend on the in-memory collections ---
+
+  /** The serialized form of {@link Active}. */
+  public record ActiveSnapshot(
+      String id,
+      ConversationType type,
+      String name,
+      String owner,
+      Instant createdAt,
+      List<SnapshotMember> members,
+      long lastSeq,
+      long messageCount,
+      List<Message> recent,
+      List<SnapshotSent> sent,
+      List<Long> deletedSeqs) {}
+
+  public record SnapshotMember(String userId, Role role, long joinedSeq, long lastPostedSeq) {}
+
+  public record SnapshotSent(String sender, String clientMsgId, long seq, String messageId, Instant at) {}
+
+  static final class ActiveToSnapshot extends StdConverter<Active, ActiveSnapshot> {
+    @Override
+    public ActiveSnapshot convert(Active a) {
+      List<SnapshotMember> ms = new ArrayList<>(a.members().size());
+      a.members().forEach((u, m) -> ms.add(new SnapshotMember(u, m.role(), m.joinedSeq(), m.lastPostedSeq())));
+      List<SnapshotSent> sent = new ArrayList<>();
+      a.sent().forEach((sender, list) -> list.forEach(s ->
+          sent.add(new SnapshotSent(sender, s.clientMsgId(), s.seq(), s.messageId(), s.at()))));
+      return new ActiveSnapshot(a.id(), a.type(), a.name(), a.owner(), a.createdAt(), ms,
+          a.lastSeq(), a.messageCount(), List.copyOf(a.recent()), sent, List.copyOf(a.deletedSeqs()));
+    }
+  }
+
+  static final class SnapshotToActive extends StdConverter<ActiveSnapshot, Active> {
+    @Override
+    public Active convert(ActiveSnapshot s) {
+      PMap<String, Member> ms = HashTreePMap.empty();
+      for (SnapshotMember m : s.members()) {
+        ms = ms.plus(m.userId(), new Member(m.role(), m.joinedSeq(), m.lastPostedSeq()));
+      }
+      PMap<String, PVector<Sent>> sent = HashTreePMap.empty();
+      for (SnapshotSent x : s.sent()) {
+        sent = sent.plus(x.sender(), sent.getOrDefault(x.sender(), TreePVector.empty())
+            .plus(new Sent(x.clientMsgId(), x.seq(), x.messageId(), x.at())));
+      }
+      return new Active(s.id(), s.type(), s.name(), s.owner(), s.createdAt(), ms, s.lastSeq(),
+          s.messageCount(), TreePVector.from(s.recent()), sent, TreePVector.from(s.deletedSeqs()));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sharding and construction.
+
+  /** Starts (or joins) the conversation shard region on this node. */
+  public static ActorRef<ShardingEnvelope<Command>> init(
+      ActorSystem<?> system, ConversationSettings settings, Clock clock) {
+    Entity<Command, ShardingEnvelope<Command>> entity =
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
+            .withStopMessage(Passivate.INSTANCE);
+    if (!settings.shardingRole().isEmpty()) {
+      entity = entity.withRole(settings.shardingRole());
+    }
+    return ClusterSharding.get(system).init(entity);
+  }
+
+  public static Behavior<Command> create(String conversationId, ConversationSettings settings, Clock clock) {
+    return Behaviors.setup(ctx -> new ConversationEntity(conversationId, settings, clock));
+  }
+
+  public static PersistenceId persistenceIdOf(String conversationId) {
+    return PersistenceId.of(ENTITY_KEY.name(), conversationId);
+  }
+
+  private final String conversationId;
+  private final ConversationSettings settings;
+  private final Clock clock;
+  private final ReadPositions positions = new ReadPositions();
+  private final Set<String> tags;
+
+  private ConversationEntity(String conversationId, ConversationSettings settings, Clock clock) {
+    super(persistenceIdOf(conversationId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.conversationId = conversationId;
+    this.settings = settings;
+    this.clock = clock;
+    this.tags = Set.of("conversation-" + Math.floorMod(conversationId.hashCode(), TAG_COUNT));
+  }
+
+  @Override
+  public State emptyState() {
+    return NotCreated.INSTANCE;
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return tags;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.snapshotsToKeep());
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          if (state instanceof Active a) {
+            a.members().forEach((u, m) -> positions.track(u, m.positionFloor()));
+            positions.drainDirty();
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(NotCreated.class)
+        .onCommand(Create.class, (s, c) -> decided(c,
+            Active.decideCreate(conversationId, c, settings, clock.instant()), Active::summary))
+        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
+        .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r
+            ? reject(r, ErrorCode.NOT_FOUND, "no conversation " + conversationId)
+            : Effect().noReply());
+    b.forStateType(Active.class)
+        .onCommand(Create.class, (s, c) -> decided(c, s.decideCreateAgain(c), Active::summary))
+        .onCommand(AddMembers.class, (s, c) -> decided(c, s.decideAdd(c, settings, clock.instant()), Active::summary))
+        .onCommand(RemoveMember.class, (s, c) -> decided(c, s.decideRemove(c, clock.instant()), Active::summary))
+        .onCommand(PostMessage.class, this::onPost)
+        .onCommand(EditMessage.class, (s, c) -> decided(c, s.decideEdit(c, settings, clock.instant()),
+            a -> a.messageAt(c.seq())))
+        .onCommand(DeleteMessage.class, (s, c) -> decided(c, s.decideDelete(c, clock.instant()),
+            a -> a.messageAt(c.seq())))
+        .onCommand(MarkRead.class, (s, c) -> onMark(s, c, c.user(), c.upTo(), true))
+        .onCommand(MarkDelivered.class, (s, c) -> onMark(s, c, c.user(), c.upTo(), false))
+        .onCommand(GetUnread.class, (s, c) -> s.isMember(c.user())
+            ? Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, c.user())))
+            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+        .onCommand(GetHistory.class, this::onHistory)
+        .onCommand(GetReceipts.class, this::onReceipts)
+        .onCommand(GetSummary.class, (s, c) -> s.isMember(c.requester())
+            ? Effect().reply(c.replyTo(), StatusReply.success(s.summary()))
+            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
+    return b.build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
+      if (state instanceof Active a) {
+        return a.apply(event, settings.recentWindow(), settings.dedupPerSender());
+      }
+      if (event instanceof ConversationCreated created) {
+        return Active.created(created);
+      }
+      throw new IllegalStateException("event before ConversationCreated: " + event);
+    });
+  }
+
+  // -- handlers ------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onPost(Active s, PostMessage c) {
+    Sent earlier = s.isMember(c.sender()) && c.clientMsgId() != null ? s.sentBy(c.sender(), c.clientMsgId()) : null;
+    if (earlier != null) {
+      return Effect().reply(c.replyTo(), StatusReply.success(s.ackOf(earlier, true)));
+    }
+    Decision d = s.decidePost(c, settings, clock.instant());
+    return decided(c, d, a -> a.ackOf(a.sentBy(c.sender(), c.clientMsgId()), false));
+  }
+
+  private ReplyEffect<Event, State> onMark(Active s, ReplyingCommand<ReadPosition> c, String user, long upTo, boolean read) {
+    if (!s.isMember(user)) {
+      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+    }
+    if (upTo < 0) {
+      return reject(c, ErrorCode.BAD_REQUEST, "upTo must be >= 0");
+    }
+    long clamped = Math.min(upTo, s.lastSeq());
+    if (read) {
+      positions.markRead(user, clamped);
+    } else {
+      positions.markDelivered(user, clamped);
+    }
+    return Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, user)));
+  }
+
+  private ReadPosition positionOf(Active s, String user) {
+    long read = positions.readOf(user);
+    long unread = s.lastSeq() - read - s.deletedAfter(read);
+    return new ReadPosition(conversationId, user, read, positions.deliveredOf(user), s.lastSeq(), Math.max(0, unread));
+  }
+
+  private ReplyEffect<Event, State> onHistory(Active s, GetHistory c) {
+    if (!s.isMember(c.requester())) {
+      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+    }
+    if (c.beforeSeq() != null && c.afterSeq() != null) {
+      return reject(c, ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both");
+    }
+    int limit = c.limit() <= 0 ? Math.min(50, settings.maxHistoryPage()) : Math.min(c.limit(), settings.maxHistoryPage());
+    long first = s.firstSeqInWindow();
+    long from;
+    long to;
+    if (c.afterSeq() != null) {
+      from = Math.max(c.afterSeq() + 1, 1);
+      to = Math.min(s.lastSeq(), from + limit - 1);
+      if (from < first && from <= s.lastSeq()) {
+        return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
+      }
+    } else {
+      to = Math.min(c.beforeSeq() == null ? s.lastSeq() : c.beforeSeq() - 1, s.lastSeq());
+      from = Math.max(1, to - limit + 1);
+      if (to >= 1 && to < first) {
+        return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
+      }
+      from = Math.max(from, first);
+    }
+    List<Message> page = new ArrayList<>();
+    for (long seq = from; seq <= to; seq++) {
+      page.add(s.messageAt(seq));
+    }
+    long oldest = page.isEmpty() ? (c.afterSeq() != null ? from : to + 1) : page.get(0).seq();
+    return Effect().reply(c.replyTo(), StatusReply.success(new HistorySlice(conversationId, page, oldest > 1)));
+  }
+
+  private ReplyEffect<Event, State> onReceipts(Active s, GetReceipts c) {
+    if (!s.isMember(c.requester())) {
+      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+    }
+    if (c.seq() < 1 || c.seq() > s.lastSeq()) {
+      return reject(c, ErrorCode.NOT_FOUND, "no message with seq " + c.seq());
+    }
+    Message m = s.messageAt(c.seq());
+    if (m == null) {
+      return reject(c, ErrorCode.NOT_IN_MEMORY, "receipts are held for the last " + s.recent().size() + " messages");
+    }
+    int self = s.isMember(m.sender()) ? 1 : 0;
+    Receipts r = switch (s.type()) {
+      case PRIVATE, SMALL_GROUP -> {
+        List<String> seen = new ArrayList<>();
+        List<String> delivered = new ArrayList<>();
+        for (String u : s.members().keySet()) {
+          if (u.equals(m.sender())) {
+            continue;
+          }
+          if (positions.readOf(u) >= c.seq()) {
+            seen.add(u);
+          }
+          if (positions.deliveredOf(u) >= c.seq()) {
+            delivered.add(u);
+          }
+        }
+        Collections.sort(seen);
+        Collections.sort(delivered);
+        yield new Receipts(conversationId, c.seq(), s.type(), seen, delivered, null, null, null);
+      }
+      case LARGE_GROUP -> new Receipts(conversationId, c.seq(), s.type(), null, null,
+          positions.readersAtLeast(c.seq()) - self, positions.deliveredAtLeast(c.seq()) - self, null);
+      case CHANNEL -> new Receipts(conversationId, c.seq(), s.type(), null, null, null, null,
+          (long) positions.readersAtLeast(c.seq()) - self);
+    };
+    return Effect().reply(c.replyTo(), StatusReply.success(r));
+  }
+
+  /** Persists the decision's events (if any), keeps read positions in step, then replies from the new state. */
+  private <R> ReplyEffect<Event, State> decided(ReplyingCommand<R> c, Decision d, Function<Active, R> reply) {
+    if (d.rejected()) {
+      return reject(c, d.code(), d.message());
+    }
+    if (d.events().isEmpty()) {
+      return Effect().none().thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
+    }
+    return Effect().persist(d.events())
+        .thenRun(st -> d.events().forEach(this::followPositions))
+        .thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
+  }
+
+  /** Membership and posting move read positions: joiners start at the join seq, leavers stop counting, a sender has read their own message. */
+  private void followPositions(Event e) {
+    if (e instanceof ConversationCreated c) {
+      c.members().forEach(u -> positions.track(u, 0));
+    } else if (e instanceof MembersAdded a) {
+      a.userIds().forEach(u -> positions.track(u, a.atSeq()));
+    } else if (e instanceof MemberRemoved r) {
+      positions.untrack(r.userId());
+    } else if (e instanceof MessagePosted p) {
+      positions.markRead(p.sender(), p.seq());
+    }
+  }
+
+  private <R> ReplyEffect<Event, State> reject(ReplyingCommand<R> c, ErrorCode code, String message) {
+    return Effect().reply(c.replyTo(), Rejection.of(code, message));
+  }
+}

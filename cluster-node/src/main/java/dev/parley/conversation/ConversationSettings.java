@@ -1,0 +1,85 @@
+package dev.parley.conversation;
+
+import com.typesafe.config.Config;
+import dev.parley.protocol.ConversationType;
+import java.time.Duration;
+
+/**
+ * The conversation entity's settings, read once at startup from {@code parley.conversation}
+ * (see {@code conversation.conf}). Member limits are the seed's CHAT_LIMITS.
+ *
+ * @param privateLimit     members of a PRIVATE conversation (always 2)
+ * @param smallGroupLimit  members a SMALL_GROUP holds before it becomes a LARGE_GROUP
+ * @param largeGroupLimit  members a LARGE_GROUP may hold; more is refused
+ * @param channelLimit     members a CHANNEL may hold; 0 means unlimited
+ * @param maxTextLength    characters in one message's text
+ * @param maxAttachments   attachment references in one message
+ * @param maxNameLength    characters in a conversation name
+ * @param maxIdLength      characters in a user id or client message id
+ * @param recentWindow     messages kept in memory (and snapshots) for history and edits
+ * @param dedupPerSender   client message ids remembered per sender for idempotent send
+ * @param maxHistoryPage   messages in one history page
+ * @param snapshotEvery    events between snapshots
+ * @param snapshotsToKeep  snapshots retained (older ones are deleted)
+ * @param shardingRole     cluster role that hosts conversations; empty = every node
+ * @param askTimeout       how long callers wait for the entity
+ */
+public record ConversationSettings(
+    int privateLimit,
+    int smallGroupLimit,
+    int largeGroupLimit,
+    int channelLimit,
+    int maxTextLength,
+    int maxAttachments,
+    int maxNameLength,
+    int maxIdLength,
+    int recentWindow,
+    int dedupPerSender,
+    int maxHistoryPage,
+    int snapshotEvery,
+    int snapshotsToKeep,
+    String shardingRole,
+    Duration askTimeout) {
+
+  public ConversationSettings {
+    if (smallGroupLimit < 3 || largeGroupLimit <= smallGroupLimit) {
+      throw new IllegalArgumentException(
+          "need 3 <= small-group limit < large-group limit, got " + smallGroupLimit + " and " + largeGroupLimit);
+    }
+    if (recentWindow < 1 || dedupPerSender < 1 || maxHistoryPage < 1 || snapshotEvery < 1) {
+      throw new IllegalArgumentException("recent-window, dedup-per-sender, max-history-page and snapshot-every must be >= 1");
+    }
+  }
+
+  /** Reads {@code parley.conversation} from the node's config. */
+  public static ConversationSettings fromConfig(Config root) {
+    Config c = root.getConfig("parley.conversation");
+    Config limits = c.getConfig("limits");
+    return new ConversationSettings(
+        2,
+        limits.getInt("small-group"),
+        limits.getInt("large-group"),
+        limits.getInt("channel"),
+        c.getInt("max-text-length"),
+        c.getInt("max-attachments"),
+        c.getInt("max-name-length"),
+        c.getInt("max-id-length"),
+        c.getInt("recent-window"),
+        c.getInt("dedup-per-sender"),
+        c.getInt("max-history-page"),
+        c.getInt("snapshot-every"),
+        c.getInt("snapshots-to-keep"),
+        c.getString("sharding-role"),
+        c.getDuration("ask-timeout"));
+  }
+
+  /** The most members a conversation of this tier may hold; {@link Integer#MAX_VALUE} when unlimited. */
+  public int limitOf(ConversationType type) {
+    return switch (type) {
+      case PRIVATE -> privateLimit;
+      case SMALL_GROUP -> smallGroupLimit;
+      case LARGE_GROUP -> largeGroupLimit;
+      case CHANNEL -> channelLimit <= 0 ? Integer.MAX_VALUE : channelLimit;
+    };
+  }
+}

@@ -1,0 +1,120 @@
+package dev.parley.conversation;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Members' read and delivered positions in one conversation, held in the conversation actor's
+ * memory. Marking read or delivered is an O(1) max() plus an O(log seq) index update; "how many
+ * have read seq" is O(log seq) through {@link SparseFenwick}, never a loop over members.
+ *
+ * <p>Positions are deliberately not journal events (a 1000-member group would otherwise write a
+ * journal row per read). They are remembered only here: what is lost when the node dies is every
+ * advance not yet handed to the receipt writer. Positions changed since the last hand-off are
+ * tracked in {@link #drainDirty()} for that writer. On recovery the actor rebuilds a floor for each
+ * member from the journal (the seq at which they joined and the last message they posted), which
+ * is always a position they have really reached.
+ *
+ * <p>Not thread-safe: owned by one conversation actor.
+ */
+final class ReadPositions {
+  private final Map<String, long[]> byMember = new HashMap<>();
+  private final SparseFenwick read = new SparseFenwick();
+  private final SparseFenwick delivered = new SparseFenwick();
+  private final Set<String> dirty = new HashSet<>();
+
+  private static final int READ = 0;
+  private static final int DELIVERED = 1;
+
+  /** Starts tracking a member at {@code floor} (read and delivered), or raises an existing member's floor. */
+  void track(String member, long floor) {
+    long[] p = byMember.get(member);
+    if (p == null) {
+      byMember.put(member, new long[] {floor, floor});
+      read.add(floor, 1);
+      delivered.add(floor, 1);
+    } else {
+      advance(member, p, floor, true);
+    }
+  }
+
+  /** Forgets a member who left; their position no longer counts towards "seen by". */
+  void untrack(String member) {
+    long[] p = byMember.remove(member);
+    if (p != null) {
+      read.add(p[READ], -1);
+      delivered.add(p[DELIVERED], -1);
+      dirty.remove(member);
+    }
+  }
+
+  /**
+   * Raises a member's read position to {@code upTo} (reading implies delivery). Lower values are
+   * ignored: positions only move forward. Returns whether anything changed.
+   */
+  boolean markRead(String member, long upTo) {
+    long[] p = byMember.get(member);
+    return p != null && advance(member, p, upTo, true);
+  }
+
+  /** Raises a member's delivered position to {@code upTo}; lower values are ignored. */
+  boolean markDelivered(String member, long upTo) {
+    long[] p = byMember.get(member);
+    return p != null && advance(member, p, upTo, false);
+  }
+
+  private boolean advance(String member, long[] p, long upTo, boolean alsoRead) {
+    boolean changed = false;
+    if (alsoRead && upTo > p[READ]) {
+      read.move(p[READ], upTo);
+      p[READ] = upTo;
+      changed = true;
+    }
+    if (upTo > p[DELIVERED]) {
+      delivered.move(p[DELIVERED], upTo);
+      p[DELIVERED] = upTo;
+      changed = true;
+    }
+    if (changed) {
+      dirty.add(member);
+    }
+    return changed;
+  }
+
+  long readOf(String member) {
+    long[] p = byMember.get(member);
+    return p == null ? 0 : p[READ];
+  }
+
+  long deliveredOf(String member) {
+    long[] p = byMember.get(member);
+    return p == null ? 0 : p[DELIVERED];
+  }
+
+  /** Members whose read position is at or past {@code seq}. */
+  int readersAtLeast(long seq) {
+    return read.countAtLeast(seq);
+  }
+
+  /** Members whose delivered position is at or past {@code seq}. */
+  int deliveredAtLeast(long seq) {
+    return delivered.countAtLeast(seq);
+  }
+
+  /** Members whose positions moved since the last call, with their current (read, delivered). */
+  Map<String, long[]> drainDirty() {
+    Map<String, long[]> out = new HashMap<>(dirty.size() * 2);
+    for (String m : dirty) {
+      long[] p = byMember.get(m);
+      out.put(m, new long[] {p[READ], p[DELIVERED]});
+    }
+    dirty.clear();
+    return out;
+  }
+
+  int dirtyCount() {
+    return dirty.size();
+  }
+}

@@ -1,0 +1,15 @@
+package dev.parley.protocol;
+
+/** REST body of {@code POST /api/register}: the new account's username and password. */
+public record RegisterRequest(String username, String password) {
+  public RegisterRequest {
+    Fields.require(username, "username", "register");
+    Fields.require(password, "password", "register");
+  }
+
+  /** Never prints the password. */
+  @Override
+  public String toString() {
+    return "RegisterRequest[username=" + username + ", password=***]";
+  }
+}
