@@ -29,7 +29,7 @@ public final class Main {
     System.out.println("  health          : " + node.managementUrl() + "/ready  and  /alive");
     System.out.println("  cluster state   : " + node.managementUrl() + "/cluster/members");
     System.out.println("  storage         : " + (db.embedded()
-        ? "embedded H2 at " + db.url().substring("jdbc:h2:file:".length(), db.url().indexOf(';')) + " (set PARLEY_DB_URL for PostgreSQL)"
+        ? "embedded " + db.url() + "  (set PARLEY_DB_URL for PostgreSQL)"
         : db.url()));
     System.out.println("Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
   }

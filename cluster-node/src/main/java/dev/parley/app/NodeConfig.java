@@ -71,7 +71,7 @@ public final class NodeConfig {
       if (url.isEmpty()) {
         Path file = Path.of(c.getString("parley.db.h2-file")).toAbsolutePath().normalize();
         return new Database(
-            "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
+            "jdbc:h2:file:" + file,
             user.isEmpty() ? "sa" : user, password, "org.h2.Driver", "slick.jdbc.H2Profile$", "h2");
       }
       if (url.startsWith("jdbc:postgresql:")) {
