@@ -13,7 +13,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Config config = NodeConfig.load(ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on"));
+    Config config = NodeConfig.load(ConfigFactory.empty(),
+        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on"));
     ParleyNode node;
     try {
       node = ParleyNode.start(config);
@@ -25,7 +26,7 @@ public final class Main {
     NodeConfig.Database db = node.database();
     System.out.println();
     System.out.println("Parley node is up.");
-    System.out.println("  cluster address : " + config.getString("parley.cluster.self-address"));
+    System.out.println("  cluster address : " + node.system().address());
     System.out.println("  health          : " + node.managementUrl() + "/ready  and  /alive");
     System.out.println("  cluster state   : " + node.managementUrl() + "/cluster/members");
     System.out.println("  storage         : " + (db.embedded()

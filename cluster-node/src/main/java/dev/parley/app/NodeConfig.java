@@ -21,8 +21,17 @@ public final class NodeConfig {
 
   /** The node's configuration with {@code overrides} on top. */
   public static Config load(Config overrides) {
+    return load(overrides, ConfigFactory.empty());
+  }
+
+  /**
+   * The node's configuration with {@code overrides} on top of everything and {@code defaults} just
+   * below system properties (so {@code -D} still wins over them), above {@code application.conf}.
+   */
+  public static Config load(Config overrides, Config defaults) {
     Config resolved = overrides
         .withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(defaults)
         .withFallback(ConfigFactory.defaultApplication())
         .withFallback(ConfigFactory.defaultReferenceUnresolved())
         .resolve();
@@ -39,12 +48,9 @@ public final class NodeConfig {
     d.put(slick + "db.user", db.user());
     d.put(slick + "db.password", db.password());
 
-    String host = c.getString("parley.cluster.host");
-    int port = c.getInt("parley.cluster.port");
     List<String> seeds = split(c.getString("parley.cluster.seed-nodes"));
     d.put("pekko.cluster.seed-nodes", seeds);
     d.put("pekko.cluster.roles", split(c.getString("parley.cluster.roles")));
-    d.put("parley.cluster.self-address", "pekko://" + systemName() + "@" + host + ":" + port);
     return ConfigFactory.parseMap(d, "derived by dev.parley.app.NodeConfig");
   }
 
@@ -86,6 +92,12 @@ public final class NodeConfig {
 
     public boolean embedded() {
       return vendor.equals("h2");
+    }
+
+    /** Never prints the password. */
+    @Override
+    public String toString() {
+      return "Database[" + url + ", user=" + user + ", vendor=" + vendor + "]";
     }
   }
 }

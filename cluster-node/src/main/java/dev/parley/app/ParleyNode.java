@@ -49,7 +49,13 @@ public final class ParleyNode {
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         Address self = Cluster.get(system).selfMember().address();
         Cluster.get(system).manager().tell(Join.create(self));
-        system.log().info("No seed nodes configured: founding a cluster at {}", self);
+        if (db.embedded()) {
+          system.log().info("No seed nodes configured: founding a single-node cluster at {}", self);
+        } else {
+          system.log().warn("No seed nodes configured (PARLEY_SEED_NODES): founding a new cluster at {}. "
+              + "Every other node on this database must name this one as a seed; two separate clusters "
+              + "on one database would both host the same conversations.", self);
+        }
       }
       var region = ConversationEntity.init(system, settings, Clock.systemUTC());
       var binding = PekkoManagement.get(system.classicSystem()).start()

@@ -15,6 +15,7 @@ public final class Schema {
     Flyway flyway = Flyway.configure()
         .dataSource(db.url(), db.user(), db.password())
         .locations("classpath:db/migration/" + db.vendor())
+        .connectRetries(3)
         .load();
     return flyway.migrate().migrationsExecuted;
   }

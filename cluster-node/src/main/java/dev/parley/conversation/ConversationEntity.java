@@ -41,7 +41,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
+import org.pcollections.PSortedMap;
 import org.pcollections.PVector;
+import org.pcollections.TreePMap;
 import org.pcollections.TreePVector;
 
 /**
@@ -55,9 +57,12 @@ import org.pcollections.TreePVector;
  * after a restart or a move to another node still returns the original ack.
  *
  * <p>What does not: read and delivered positions are not journal events. They live in
- * {@link ReadPositions} in this actor's memory; a hard crash loses every advance not yet handed to
- * the receipt writer. After recovery each member's position is rebuilt as the highest of the seq at
- * which they joined and the last message they posted, both taken from the journal.
+ * {@link ReadPositions} in this actor's memory and are lost whenever this actor stops (a crash, but
+ * also idle passivation and a shard hand-off) unless already handed to the receipt writer, which the
+ * receipts issue adds together with flushing on passivation, hand-off and shutdown. Until then,
+ * after recovery each member is back at the last message they posted (their unread count never
+ * starts before the seq at which they joined), both taken from the journal. Channel views of members
+ * who left are kept in memory only, likewise.
  */
 public final class ConversationEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -69,6 +74,9 @@ public final class ConversationEntity
   /** Events are tagged {@code conversation-0..N-1} so projections can run in parallel; never change N with live data. */
   public static final int TAG_COUNT = 8;
 
+  static final int DEFAULT_HISTORY_PAGE = 50;
+  static final int MAX_MEMBERS_PAGE = 1000;
+
   // ------------------------------------------------------------------------------------------
   // Commands (imperative). Every fallible command replies with a StatusReply.
 
@@ -79,7 +87,11 @@ public final class ConversationEntity
     ActorRef<StatusReply<R>> replyTo();
   }
 
-  /** Creates the conversation; the owner is always a member. Repeating it with the same owner and type is a no-op. */
+  /**
+   * Creates the conversation; the owner is always a member. Repeating it is a no-op when the
+   * conversation already has that type and those members (a PRIVATE one exactly those two, asked for
+   * by either of them; a group the same owner and members that are all still in it).
+   */
   public record Create(
       String owner,
       ConversationType type,
@@ -126,7 +138,8 @@ public final class ConversationEntity
 
   /**
    * A page of history from the in-memory window: messages before {@code beforeSeq} (newest page
-   * when both bounds are null) or after {@code afterSeq}, at most {@code limit}, ascending.
+   * when both bounds are null) or after {@code afterSeq}, ascending. {@code limit} &lt;= 0 means the
+   * default page of 50; larger limits are capped at {@code max-history-page}.
    */
   public record GetHistory(
       String requester,
@@ -144,9 +157,14 @@ public final class ConversationEntity
   public record GetReceipts(String requester, long seq, ActorRef<StatusReply<Receipts>> replyTo)
       implements ReplyingCommand<Receipts> {}
 
-  /** The conversation's summary and members. */
+  /** The conversation's summary: tier, owner, counts, last message. */
   public record GetSummary(String requester, ActorRef<StatusReply<Summary>> replyTo)
       implements ReplyingCommand<Summary> {}
+
+  /** A page of members in user-id order, after {@code afterUserId} (null = first page). */
+  public record GetMembers(
+      String requester, String afterUserId, int limit, ActorRef<StatusReply<MembersPage>> replyTo)
+      implements ReplyingCommand<MembersPage> {}
 
   /** Sent by sharding when the entity idles; stops it. */
   public enum Passivate implements Command {
@@ -188,8 +206,12 @@ public final class ConversationEntity
       long messageCount,
       long lastSeq,
       Instant createdAt,
-      Message lastMessage,
-      List<MemberInfo> members)
+      Message lastMessage)
+      implements CborSerializable {}
+
+  /** Members in user-id order; {@code nextAfter} is the cursor for the next page (null on the last one). */
+  public record MembersPage(
+      String conversationId, int memberCount, List<MemberInfo> members, String nextAfter)
       implements CborSerializable {}
 
   /** The ack of a send: the message's seq, id and time; {@code duplicate} when it repeats an earlier send. */
@@ -276,21 +298,29 @@ public final class ConversationEntity
     INSTANCE
   }
 
-  /** A member's role, the seq at which they joined, and the seq of their last post. */
-  public record Member(Role role, long joinedSeq, long lastPostedSeq) {
-    /** The read position this member has certainly reached, known from the journal alone. */
-    long positionFloor() {
-      return Math.max(joinedSeq, lastPostedSeq);
+  /**
+   * A member's role, the seq at which they joined (their unread count starts there), and the seq
+   * of their last post (a read position they have certainly reached, known from the journal alone).
+   */
+  public record Member(Role role, long joinedSeq, long lastPostedSeq) {}
+
+  /** What an idempotent resend needs to answer with the original ack. */
+  public record Sent(String sender, String clientMsgId, long seq, String messageId, Instant at) {
+    String key() {
+      return dedupKey(sender, clientMsgId);
     }
   }
 
-  /** What an idempotent resend needs to answer with the original ack. */
-  public record Sent(String clientMsgId, long seq, String messageId, Instant at) {}
+  static String dedupKey(String sender, String clientMsgId) {
+    return sender + '\u0000' + clientMsgId;
+  }
 
   /**
-   * A created conversation. {@code recent} holds the last messages with consecutive seqs (deleted
-   * ones as tombstones); {@code sent} the last client message ids per sender; {@code deletedSeqs}
-   * every deleted seq, ascending, so unread counts skip them.
+   * A created conversation. {@code members} is sorted by user id (for paging); {@code recent} holds
+   * the last messages with consecutive seqs (deleted ones as tombstones); {@code sent} indexes the
+   * client message ids of the last {@code dedup-window} messages, {@code sentOrder} is the same
+   * entries oldest first (for eviction); {@code deletedSeqs} every deleted seq, ascending, so unread
+   * counts skip them.
    */
   @JsonSerialize(converter = ActiveToSnapshot.class)
   @JsonDeserialize(converter = SnapshotToActive.class)
@@ -300,25 +330,26 @@ public final class ConversationEntity
       String name,
       String owner,
       Instant createdAt,
-      PMap<String, Member> members,
+      PSortedMap<String, Member> members,
       long lastSeq,
       long messageCount,
       PVector<Message> recent,
-      PMap<String, PVector<Sent>> sent,
+      PMap<String, Sent> sent,
+      PVector<Sent> sentOrder,
       PVector<Long> deletedSeqs)
       implements State {
 
     static Active created(ConversationCreated e) {
-      PMap<String, Member> members = HashTreePMap.empty();
+      PSortedMap<String, Member> members = TreePMap.empty();
       for (String m : e.members()) {
         members = members.plus(m, new Member(m.equals(e.owner()) ? Role.OWNER : Role.MEMBER, 0, 0));
       }
       return new Active(
           e.conversationId(), e.type(), e.name(), e.owner(), e.at(), members, 0, 0,
-          TreePVector.empty(), HashTreePMap.empty(), TreePVector.empty());
+          TreePVector.empty(), HashTreePMap.empty(), TreePVector.empty(), TreePVector.empty());
     }
 
-    Active apply(Event event, int recentWindow, int dedupPerSender) {
+    Active apply(Event event, int recentWindow, int dedupWindow) {
       if (event instanceof MessagePosted e) {
         Message m = new Message(e.seq(), e.messageId(), e.sender(), e.clientMsgId(), e.text(),
             e.attachments(), e.at(), null, false);
@@ -326,18 +357,24 @@ public final class ConversationEntity
         while (r.size() > recentWindow) {
           r = r.minus(0);
         }
-        PMap<String, Member> ms = members;
+        PSortedMap<String, Member> ms = members;
         Member sender = members.get(e.sender());
         if (sender != null) {
           ms = ms.plus(e.sender(), new Member(sender.role(), sender.joinedSeq(), e.seq()));
         }
-        PVector<Sent> mine = sent.getOrDefault(e.sender(), TreePVector.empty())
-            .plus(new Sent(e.clientMsgId(), e.seq(), e.messageId(), e.at()));
-        while (mine.size() > dedupPerSender) {
-          mine = mine.minus(0);
+        Sent posted = new Sent(e.sender(), e.clientMsgId(), e.seq(), e.messageId(), e.at());
+        PMap<String, Sent> index = sent.plus(posted.key(), posted);
+        PVector<Sent> order = sentOrder.plus(posted);
+        while (order.size() > dedupWindow) {
+          Sent evicted = order.get(0);
+          order = order.minus(0);
+          Sent indexed = index.get(evicted.key());
+          if (indexed != null && indexed.seq() == evicted.seq()) {
+            index = index.minus(evicted.key());
+          }
         }
         return new Active(id, type, name, owner, createdAt, ms, e.seq(), messageCount + 1, r,
-            sent.plus(e.sender(), mine), deletedSeqs);
+            index, order, deletedSeqs);
       } else if (event instanceof MessageEdited e) {
         int i = indexInWindow(e.seq());
         PVector<Message> r = i < 0 ? recent : recent.with(i, recent.get(i).edited(e.text(), e.at()));
@@ -345,42 +382,41 @@ public final class ConversationEntity
       } else if (event instanceof MessageDeleted e) {
         int i = indexInWindow(e.seq());
         PVector<Message> r = i < 0 ? recent : recent.with(i, recent.get(i).tombstone(e.at()));
-        int at = Collections.binarySearch(deletedSeqs, e.seq());
-        PVector<Long> d = at >= 0 ? deletedSeqs : deletedSeqs.plus(-at - 1, e.seq());
+        int at = firstAtLeast(deletedSeqs, e.seq());
+        boolean already = at < deletedSeqs.size() && deletedSeqs.get(at) == e.seq();
+        PVector<Long> d = already ? deletedSeqs : deletedSeqs.plus(at, e.seq());
         return new Active(id, type, name, owner, createdAt, members, lastSeq,
-            at >= 0 ? messageCount : messageCount - 1, r, sent, d);
+            already ? messageCount : messageCount - 1, r, sent, sentOrder, d);
       } else if (event instanceof MembersAdded e) {
-        PMap<String, Member> ms = members;
+        PSortedMap<String, Member> ms = members;
         for (String u : e.userIds()) {
           ms = ms.plus(u, new Member(e.role(), e.atSeq(), 0));
         }
         return withMembers(ms, owner);
       } else if (event instanceof MemberRemoved e) {
-        PMap<String, Member> ms = members.minus(e.userId());
-        String newOwner = owner;
-        if (e.newOwner() != null) {
-          Member heir = ms.get(e.newOwner());
+        PSortedMap<String, Member> ms = members.minus(e.userId());
+        String newOwner = e.userId().equals(owner) ? null : owner;
+        Member heir = e.newOwner() == null ? null : ms.get(e.newOwner());
+        if (heir != null) {
           ms = ms.plus(e.newOwner(), new Member(Role.OWNER, heir.joinedSeq(), heir.lastPostedSeq()));
           newOwner = e.newOwner();
-        } else if (e.userId().equals(owner)) {
-          newOwner = null;
         }
         return withMembers(ms, newOwner);
       } else if (event instanceof TierChanged e) {
         return new Active(id, e.to(), name, owner, createdAt, members, lastSeq, messageCount,
-            recent, sent, deletedSeqs);
+            recent, sent, sentOrder, deletedSeqs);
       }
       throw new IllegalStateException("unexpected event for a created conversation: " + event);
     }
 
     private Active withRecent(PVector<Message> r) {
       return new Active(id, type, name, owner, createdAt, members, lastSeq, messageCount, r, sent,
-          deletedSeqs);
+          sentOrder, deletedSeqs);
     }
 
-    private Active withMembers(PMap<String, Member> ms, String newOwner) {
+    private Active withMembers(PSortedMap<String, Member> ms, String newOwner) {
       return new Active(id, type, name, newOwner, createdAt, ms, lastSeq, messageCount, recent,
-          sent, deletedSeqs);
+          sent, sentOrder, deletedSeqs);
     }
 
     // -- queries ------------------------------------------------------------------------------
@@ -409,33 +445,52 @@ public final class ConversationEntity
     }
 
     Sent sentBy(String sender, String clientMsgId) {
-      PVector<Sent> mine = sent.get(sender);
-      if (mine == null) {
-        return null;
-      }
-      for (int i = mine.size() - 1; i >= 0; i--) {
-        if (mine.get(i).clientMsgId().equals(clientMsgId)) {
-          return mine.get(i);
-        }
-      }
-      return null;
+      return sent.get(dedupKey(sender, clientMsgId));
     }
 
-    /** Deleted messages after {@code seq}: a binary search over the (usually empty) deleted list. */
+    /** Deleted messages after {@code seq}: O(log² d) over the (usually empty) deleted list. */
     long deletedAfter(long seq) {
-      int at = Collections.binarySearch(deletedSeqs, seq + 1);
-      int firstAfter = at >= 0 ? at : -at - 1;
-      return deletedSeqs.size() - firstAfter;
+      return deletedSeqs.size() - firstAtLeast(deletedSeqs, seq + 1);
+    }
+
+    /** Index of the first element &gt;= {@code seq} in an ascending vector (its size if none); O(log² n), no iteration. */
+    private static int firstAtLeast(PVector<Long> ascending, long seq) {
+      int lo = 0;
+      int hi = ascending.size();
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (ascending.get(mid) < seq) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
+
+    /** The read position a member counts from for unread: their explicit reads, or where they joined. */
+    long unreadFloor(String user) {
+      Member m = members.get(user);
+      return m == null ? 0 : m.joinedSeq();
     }
 
     Summary summary() {
-      List<MemberInfo> list = new ArrayList<>(members.size());
-      members.entrySet().stream()
-          .sorted(Comparator.comparingLong((Map.Entry<String, Member> en) -> en.getValue().joinedSeq())
-              .thenComparing(Map.Entry::getKey))
-          .forEach(en -> list.add(new MemberInfo(en.getKey(), en.getValue().role())));
       return new Summary(id, type, name, owner, members.size(), messageCount, lastSeq, createdAt,
-          recent.isEmpty() ? null : recent.get(recent.size() - 1), list);
+          recent.isEmpty() ? null : recent.get(recent.size() - 1));
+    }
+
+    /** Members in user-id order after {@code after} (exclusive; null = from the start). */
+    MembersPage membersAfter(String after, int limit) {
+      var tail = after == null ? members : members.tailMap(after, false);
+      List<MemberInfo> page = new ArrayList<>(Math.min(limit, tail.size()));
+      for (Map.Entry<String, Member> en : tail.entrySet()) {
+        if (page.size() == limit) {
+          break;
+        }
+        page.add(new MemberInfo(en.getKey(), en.getValue().role()));
+      }
+      String next = page.size() == limit && tail.size() > limit ? page.get(limit - 1).userId() : null;
+      return new MembersPage(id, members.size(), page, next);
     }
 
     MessageAccepted ackOf(Sent s, boolean duplicate) {
@@ -456,9 +511,14 @@ public final class ConversationEntity
         return Decision.reject(ErrorCode.TOO_LARGE,
             "a conversation name has at most " + cfg.maxNameLength() + " characters");
       }
+      List<String> requested = c.members() == null ? List.of() : c.members();
+      if (requested.size() > cfg.maxMembersPerRequest()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST,
+            "name at most " + cfg.maxMembersPerRequest() + " members per request; add more afterwards");
+      }
       Set<String> all = new LinkedHashSet<>();
       all.add(c.owner());
-      for (String m : c.members() == null ? List.<String>of() : c.members()) {
+      for (String m : requested) {
         bad = checkId(m, "member id", cfg);
         if (bad != null) {
           return Decision.reject(ErrorCode.BAD_REQUEST, bad);
@@ -494,11 +554,18 @@ public final class ConversationEntity
     }
 
     Decision decideCreateAgain(Create c) {
-      if (owner != null && owner.equals(c.owner()) && c.type() != null
-          && (type == c.type() || (c.type() == ConversationType.SMALL_GROUP && type == ConversationType.LARGE_GROUP))) {
-        return Decision.none();
+      Set<String> asked = new LinkedHashSet<>();
+      asked.add(c.owner());
+      if (c.members() != null) {
+        asked.addAll(c.members());
       }
-      return Decision.reject(ErrorCode.CONFLICT, "conversation " + id + " already exists");
+      boolean sameTier = type == c.type()
+          || (c.type() == ConversationType.SMALL_GROUP && type == ConversationType.LARGE_GROUP);
+      boolean same = type == ConversationType.PRIVATE
+          ? sameTier && asked.equals(members.keySet())
+          : sameTier && c.owner() != null && c.owner().equals(owner) && members.keySet().containsAll(asked);
+      return same ? Decision.none()
+          : Decision.reject(ErrorCode.CONFLICT, "conversation " + id + " already exists with other members or type");
     }
 
     Decision decideAdd(AddMembers c, ConversationSettings cfg, Instant now) {
@@ -522,8 +589,8 @@ public final class ConversationEntity
       if (ids.isEmpty()) {
         return Decision.reject(ErrorCode.BAD_REQUEST, "name at least one user to add");
       }
-      if (ids.size() > cfg.largeGroupLimit()) {
-        return Decision.reject(ErrorCode.BAD_REQUEST, "add at most " + cfg.largeGroupLimit() + " members per request");
+      if (ids.size() > cfg.maxMembersPerRequest()) {
+        return Decision.reject(ErrorCode.BAD_REQUEST, "add at most " + cfg.maxMembersPerRequest() + " members per request");
       }
       Set<String> fresh = new LinkedHashSet<>();
       for (String u : ids) {
@@ -607,12 +674,9 @@ public final class ConversationEntity
     }
 
     Decision decideEdit(EditMessage c, ConversationSettings cfg, Instant now) {
-      if (!isMember(c.requester())) {
-        return notMember();
-      }
-      Decision where = locate(c.seq(), "edited");
-      if (where != null) {
-        return where;
+      Decision target = checkTarget(c.requester(), c.seq(), "edited");
+      if (target != null) {
+        return target;
       }
       Message m = messageAt(c.seq());
       if (!m.sender().equals(c.requester())) {
@@ -633,12 +697,9 @@ public final class ConversationEntity
     }
 
     Decision decideDelete(DeleteMessage c, Instant now) {
-      if (!isMember(c.requester())) {
-        return notMember();
-      }
-      Decision where = locate(c.seq(), "deleted");
-      if (where != null) {
-        return where;
+      Decision target = checkTarget(c.requester(), c.seq(), "deleted");
+      if (target != null) {
+        return target;
       }
       Message m = messageAt(c.seq());
       if (!m.sender().equals(c.requester()) && !moderates(c.requester())) {
@@ -650,8 +711,11 @@ public final class ConversationEntity
       return Decision.accept(List.of(new MessageDeleted(c.seq(), c.requester(), now)));
     }
 
-    /** Null when seq names a message in the recent window; else why it cannot be changed. */
-    private Decision locate(long seq, String verb) {
+    /** Null when the requester is a member and seq names a message in the recent window; else why it cannot be changed. */
+    private Decision checkTarget(String requester, long seq, String verb) {
+      if (!isMember(requester)) {
+        return notMember();
+      }
       if (seq < 1 || seq > lastSeq) {
         return Decision.reject(ErrorCode.NOT_FOUND, "no message with seq " + seq);
       }
@@ -680,7 +744,10 @@ public final class ConversationEntity
             || !(a.url().startsWith("https://") || a.url().startsWith("http://"))) {
           return Decision.reject(ErrorCode.BAD_REQUEST, "an attachment url must be http or https");
         }
-        if (a.mime() == null || a.mime().indexOf('/') <= 0 || a.size() < 0) {
+        if (a.url().length() > cfg.maxUrlLength()) {
+          return Decision.reject(ErrorCode.TOO_LARGE, "an attachment url has at most " + cfg.maxUrlLength() + " characters");
+        }
+        if (a.mime() == null || a.mime().indexOf('/') <= 0 || a.mime().length() > MAX_MIME_LENGTH || a.size() < 0) {
           return Decision.reject(ErrorCode.BAD_REQUEST,
               "an attachment needs a media type like image/png and a size >= 0");
         }
@@ -702,6 +769,9 @@ public final class ConversationEntity
       return Decision.reject(ErrorCode.FORBIDDEN, "not a member of this conversation");
     }
   }
+
+  /** Longest media type accepted (RFC 6838 caps type and subtype at 127 characters each). */
+  static final int MAX_MIME_LENGTH = 255;
 
   /** What a command leads to: events to persist (possibly none), or a rejection that persists nothing. */
   record Decision(List<Event> events, ErrorCode code, String message) {
@@ -747,9 +817,8 @@ public final class ConversationEntity
     public ActiveSnapshot convert(Active a) {
       List<SnapshotMember> ms = new ArrayList<>(a.members().size());
       a.members().forEach((u, m) -> ms.add(new SnapshotMember(u, m.role(), m.joinedSeq(), m.lastPostedSeq())));
-      List<SnapshotSent> sent = new ArrayList<>();
-      a.sent().forEach((sender, list) -> list.forEach(s ->
-          sent.add(new SnapshotSent(sender, s.clientMsgId(), s.seq(), s.messageId(), s.at()))));
+      List<SnapshotSent> sent = new ArrayList<>(a.sentOrder().size());
+      a.sentOrder().forEach(x -> sent.add(new SnapshotSent(x.sender(), x.clientMsgId(), x.seq(), x.messageId(), x.at())));
       return new ActiveSnapshot(a.id(), a.type(), a.name(), a.owner(), a.createdAt(), ms,
           a.lastSeq(), a.messageCount(), List.copyOf(a.recent()), sent, List.copyOf(a.deletedSeqs()));
     }
@@ -758,17 +827,20 @@ public final class ConversationEntity
   static final class SnapshotToActive extends StdConverter<ActiveSnapshot, Active> {
     @Override
     public Active convert(ActiveSnapshot s) {
-      PMap<String, Member> ms = HashTreePMap.empty();
+      PSortedMap<String, Member> ms = TreePMap.empty();
       for (SnapshotMember m : s.members()) {
         ms = ms.plus(m.userId(), new Member(m.role(), m.joinedSeq(), m.lastPostedSeq()));
       }
-      PMap<String, PVector<Sent>> sent = HashTreePMap.empty();
+      PMap<String, Sent> index = HashTreePMap.empty();
+      List<Sent> order = new ArrayList<>(s.sent().size());
       for (SnapshotSent x : s.sent()) {
-        sent = sent.plus(x.sender(), sent.getOrDefault(x.sender(), TreePVector.empty())
-            .plus(new Sent(x.clientMsgId(), x.seq(), x.messageId(), x.at())));
+        Sent sent = new Sent(x.sender(), x.clientMsgId(), x.seq(), x.messageId(), x.at());
+        order.add(sent);
+        index = index.plus(sent.key(), sent);
       }
       return new Active(s.id(), s.type(), s.name(), s.owner(), s.createdAt(), ms, s.lastSeq(),
-          s.messageCount(), TreePVector.from(s.recent()), sent, TreePVector.from(s.deletedSeqs()));
+          s.messageCount(), TreePVector.from(s.recent()), index, TreePVector.from(order),
+          TreePVector.from(s.deletedSeqs()));
     }
   }
 
@@ -779,7 +851,7 @@ public final class ConversationEntity
   public static ActorRef<ShardingEnvelope<Command>> init(
       ActorSystem<?> system, ConversationSettings settings, Clock clock) {
     Entity<Command, ShardingEnvelope<Command>> entity =
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, ctx.getShard()))
             .withStopMessage(Passivate.INSTANCE);
     if (!settings.shardingRole().isEmpty()) {
       entity = entity.withRole(settings.shardingRole());
@@ -787,8 +859,14 @@ public final class ConversationEntity
     return ClusterSharding.get(system).init(entity);
   }
 
+  /** The entity outside sharding (tests); an unknown id then simply stays idle instead of asking to be passivated. */
   public static Behavior<Command> create(String conversationId, ConversationSettings settings, Clock clock) {
-    return Behaviors.setup(ctx -> new ConversationEntity(conversationId, settings, clock));
+    return create(conversationId, settings, clock, null);
+  }
+
+  static Behavior<Command> create(
+      String conversationId, ConversationSettings settings, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> new ConversationEntity(conversationId, settings, clock, ctx.getSelf(), shard));
   }
 
   public static PersistenceId persistenceIdOf(String conversationId) {
@@ -798,15 +876,20 @@ public final class ConversationEntity
   private final String conversationId;
   private final ConversationSettings settings;
   private final Clock clock;
+  private final ActorRef<Command> self;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final ReadPositions positions = new ReadPositions();
   private final Set<String> tags;
 
-  private ConversationEntity(String conversationId, ConversationSettings settings, Clock clock) {
+  private ConversationEntity(String conversationId, ConversationSettings settings, Clock clock,
+      ActorRef<Command> self, ActorRef<ClusterSharding.ShardCommand> shard) {
     super(persistenceIdOf(conversationId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.conversationId = conversationId;
     this.settings = settings;
     this.clock = clock;
+    this.self = self;
+    this.shard = shard;
     this.tags = Set.of("conversation-" + Math.floorMod(conversationId.hashCode(), TAG_COUNT));
   }
 
@@ -829,10 +912,13 @@ public final class ConversationEntity
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          // Also runs after a restart-with-backoff in this same instance: positions of members
+          // still present are kept (and raised to their floor), those of departed ones dropped.
+          Map<String, Long> floors = new java.util.HashMap<>();
           if (state instanceof Active a) {
-            a.members().forEach((u, m) -> positions.track(u, m.positionFloor()));
-            positions.drainDirty();
+            a.members().forEach((u, m) -> floors.put(u, m.lastPostedSeq()));
           }
+          positions.retainOnly(floors);
         })
         .build();
   }
@@ -844,9 +930,7 @@ public final class ConversationEntity
         .onCommand(Create.class, (s, c) -> decided(c,
             Active.decideCreate(conversationId, c, settings, clock.instant()), Active::summary))
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
-        .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r
-            ? reject(r, ErrorCode.NOT_FOUND, "no conversation " + conversationId)
-            : Effect().noReply());
+        .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r ? notFound(r) : Effect().noReply());
     b.forStateType(Active.class)
         .onCommand(Create.class, (s, c) -> decided(c, s.decideCreateAgain(c), Active::summary))
         .onCommand(AddMembers.class, (s, c) -> decided(c, s.decideAdd(c, settings, clock.instant()), Active::summary))
@@ -866,6 +950,10 @@ public final class ConversationEntity
         .onCommand(GetSummary.class, (s, c) -> s.isMember(c.requester())
             ? Effect().reply(c.replyTo(), StatusReply.success(s.summary()))
             : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+        .onCommand(GetMembers.class, (s, c) -> s.isMember(c.requester())
+            ? Effect().reply(c.replyTo(), StatusReply.success(s.membersAfter(c.afterUserId(),
+                c.limit() <= 0 ? MAX_MEMBERS_PAGE : Math.min(c.limit(), MAX_MEMBERS_PAGE))))
+            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
     return b.build();
   }
@@ -874,7 +962,7 @@ public final class ConversationEntity
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
       if (state instanceof Active a) {
-        return a.apply(event, settings.recentWindow(), settings.dedupPerSender());
+        return a.apply(event, settings.recentWindow(), settings.dedupWindow());
       }
       if (event instanceof ConversationCreated created) {
         return Active.created(created);
@@ -910,10 +998,13 @@ public final class ConversationEntity
     return Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, user)));
   }
 
+  /** Positions as the member sees them: never below the seq at which they joined. */
   private ReadPosition positionOf(Active s, String user) {
-    long read = positions.readOf(user);
+    long floor = s.unreadFloor(user);
+    long read = Math.max(positions.readOf(user), floor);
+    long delivered = Math.max(positions.deliveredOf(user), floor);
     long unread = s.lastSeq() - read - s.deletedAfter(read);
-    return new ReadPosition(conversationId, user, read, positions.deliveredOf(user), s.lastSeq(), Math.max(0, unread));
+    return new ReadPosition(conversationId, user, read, delivered, s.lastSeq(), unread);
   }
 
   private ReplyEffect<Event, State> onHistory(Active s, GetHistory c) {
@@ -923,29 +1014,31 @@ public final class ConversationEntity
     if (c.beforeSeq() != null && c.afterSeq() != null) {
       return reject(c, ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both");
     }
-    int limit = c.limit() <= 0 ? Math.min(50, settings.maxHistoryPage()) : Math.min(c.limit(), settings.maxHistoryPage());
+    if ((c.afterSeq() != null && c.afterSeq() < 0) || (c.beforeSeq() != null && c.beforeSeq() < 1)) {
+      return reject(c, ErrorCode.BAD_REQUEST, "afterSeq must be >= 0 and beforeSeq >= 1");
+    }
+    int limit = c.limit() <= 0 ? Math.min(DEFAULT_HISTORY_PAGE, settings.maxHistoryPage()) : Math.min(c.limit(), settings.maxHistoryPage());
     long first = s.firstSeqInWindow();
     long from;
     long to;
     if (c.afterSeq() != null) {
-      from = Math.max(c.afterSeq() + 1, 1);
+      from = Math.min(c.afterSeq(), s.lastSeq()) + 1;
       to = Math.min(s.lastSeq(), from + limit - 1);
-      if (from < first && from <= s.lastSeq()) {
-        return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
-      }
     } else {
-      to = Math.min(c.beforeSeq() == null ? s.lastSeq() : c.beforeSeq() - 1, s.lastSeq());
+      to = c.beforeSeq() == null ? s.lastSeq() : Math.min(c.beforeSeq() - 1, s.lastSeq());
       from = Math.max(1, to - limit + 1);
-      if (to >= 1 && to < first) {
-        return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
-      }
-      from = Math.max(from, first);
+    }
+    if (from <= to && to < first) {
+      return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
+    }
+    if (from <= to && from < first && c.afterSeq() != null) {
+      return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
     }
     List<Message> page = new ArrayList<>();
-    for (long seq = from; seq <= to; seq++) {
+    for (long seq = Math.max(from, first); seq <= to; seq++) {
       page.add(s.messageAt(seq));
     }
-    long oldest = page.isEmpty() ? (c.afterSeq() != null ? from : to + 1) : page.get(0).seq();
+    long oldest = page.isEmpty() ? Math.max(1, from) : page.get(0).seq();
     return Effect().reply(c.replyTo(), StatusReply.success(new HistorySlice(conversationId, page, oldest > 1)));
   }
 
@@ -960,7 +1053,8 @@ public final class ConversationEntity
     if (m == null) {
       return reject(c, ErrorCode.NOT_IN_MEMORY, "receipts are held for the last " + s.recent().size() + " messages");
     }
-    int self = s.isMember(m.sender()) ? 1 : 0;
+    // The sender has read their own message; never count them.
+    int sender = s.isMember(m.sender()) && positions.readOf(m.sender()) >= c.seq() ? 1 : 0;
     Receipts r = switch (s.type()) {
       case PRIVATE, SMALL_GROUP -> {
         List<String> seen = new ArrayList<>();
@@ -981,9 +1075,9 @@ public final class ConversationEntity
         yield new Receipts(conversationId, c.seq(), s.type(), seen, delivered, null, null, null);
       }
       case LARGE_GROUP -> new Receipts(conversationId, c.seq(), s.type(), null, null,
-          positions.readersAtLeast(c.seq()) - self, positions.deliveredAtLeast(c.seq()) - self, null);
+          positions.readersAtLeast(c.seq()) - sender, positions.deliveredAtLeast(c.seq()) - sender, null);
       case CHANNEL -> new Receipts(conversationId, c.seq(), s.type(), null, null, null, null,
-          (long) positions.readersAtLeast(c.seq()) - self);
+          (long) (positions.viewsAtLeast(c.seq()) - sender));
     };
     return Effect().reply(c.replyTo(), StatusReply.success(r));
   }
@@ -1001,17 +1095,33 @@ public final class ConversationEntity
         .thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
   }
 
-  /** Membership and posting move read positions: joiners start at the join seq, leavers stop counting, a sender has read their own message. */
+  /**
+   * Membership and posting move read positions: joiners start with nothing read (their unread
+   * count starts at the join seq, but they are not counted as readers of older messages until they
+   * read them), leavers stop counting as readers (a channel keeps their views), a sender has read
+   * their own message.
+   */
   private void followPositions(Event e) {
     if (e instanceof ConversationCreated c) {
       c.members().forEach(u -> positions.track(u, 0));
     } else if (e instanceof MembersAdded a) {
-      a.userIds().forEach(u -> positions.track(u, a.atSeq()));
+      a.userIds().forEach(u -> positions.track(u, 0));
     } else if (e instanceof MemberRemoved r) {
       positions.untrack(r.userId());
     } else if (e instanceof MessagePosted p) {
       positions.markRead(p.sender(), p.seq());
     }
+  }
+
+  /** Answers not_found and asks the shard to passivate this never-created entity, so probing ids costs no memory. */
+  private <R> ReplyEffect<Event, State> notFound(ReplyingCommand<R> c) {
+    return Effect().none()
+        .thenRun(st -> {
+          if (shard != null) {
+            shard.tell(new ClusterSharding.Passivate<>(self));
+          }
+        })
+        .thenReply(c.replyTo(), st -> Rejection.of(ErrorCode.NOT_FOUND, "no conversation " + conversationId));
   }
 
   private <R> ReplyEffect<Event, State> reject(ReplyingCommand<R> c, ErrorCode code, String message) {

@@ -17,7 +17,9 @@ import java.time.Duration;
  * @param maxNameLength    characters in a conversation name
  * @param maxIdLength      characters in a user id or client message id
  * @param recentWindow     messages kept in memory (and snapshots) for history and edits
- * @param dedupPerSender   client message ids remembered per sender for idempotent send
+ * @param dedupWindow      messages whose (sender, clientMsgId) is remembered for idempotent send
+ * @param maxMembersPerRequest members named in one create or add
+ * @param maxUrlLength     characters in an attachment url
  * @param maxHistoryPage   messages in one history page
  * @param snapshotEvery    events between snapshots
  * @param snapshotsToKeep  snapshots retained (older ones are deleted)
@@ -34,7 +36,9 @@ public record ConversationSettings(
     int maxNameLength,
     int maxIdLength,
     int recentWindow,
-    int dedupPerSender,
+    int dedupWindow,
+    int maxMembersPerRequest,
+    int maxUrlLength,
     int maxHistoryPage,
     int snapshotEvery,
     int snapshotsToKeep,
@@ -46,8 +50,11 @@ public record ConversationSettings(
       throw new IllegalArgumentException(
           "need 3 <= small-group limit < large-group limit, got " + smallGroupLimit + " and " + largeGroupLimit);
     }
-    if (recentWindow < 1 || dedupPerSender < 1 || maxHistoryPage < 1 || snapshotEvery < 1) {
-      throw new IllegalArgumentException("recent-window, dedup-per-sender, max-history-page and snapshot-every must be >= 1");
+    if (recentWindow < 1 || dedupWindow < 1 || maxHistoryPage < 1 || snapshotEvery < 1 || snapshotsToKeep < 1
+        || maxTextLength < 1 || maxAttachments < 0 || maxNameLength < 1 || maxIdLength < 1
+        || maxMembersPerRequest < 1 || maxUrlLength < 16 || channelLimit < 0) {
+      throw new IllegalArgumentException("parley.conversation: every size must be >= 1 (max-attachments >= 0, "
+          + "max-url-length >= 16, limits.channel >= 0 where 0 is unlimited)");
     }
   }
 
@@ -65,7 +72,9 @@ public record ConversationSettings(
         c.getInt("max-name-length"),
         c.getInt("max-id-length"),
         c.getInt("recent-window"),
-        c.getInt("dedup-per-sender"),
+        c.getInt("dedup-window"),
+        c.getInt("max-members-per-request"),
+        c.getInt("max-url-length"),
         c.getInt("max-history-page"),
         c.getInt("snapshot-every"),
         c.getInt("snapshots-to-keep"),

@@ -14,8 +14,12 @@ import java.util.Set;
  * journal row per read). They are remembered only here: what is lost when the node dies is every
  * advance not yet handed to the receipt writer. Positions changed since the last hand-off are
  * tracked in {@link #drainDirty()} for that writer. On recovery the actor rebuilds a floor for each
- * member from the journal (the seq at which they joined and the last message they posted), which
- * is always a position they have really reached.
+ * member from the journal (the last message they posted), a position they have really reached.
+ *
+ * <p>Positions here are explicit: what a member read or posted. A member who joins starts at 0, so
+ * they are never counted as a reader of messages from before they joined unless they read them; the
+ * entity adds the join seq as a floor when it counts their unread messages. Channel views survive a
+ * viewer leaving: {@link #viewsAtLeast(long)} also counts the positions departed members had reached.
  *
  * <p>Not thread-safe: owned by one conversation actor.
  */
@@ -23,6 +27,7 @@ final class ReadPositions {
   private final Map<String, long[]> byMember = new HashMap<>();
   private final SparseFenwick read = new SparseFenwick();
   private final SparseFenwick delivered = new SparseFenwick();
+  private final SparseFenwick departed = new SparseFenwick();
   private final Set<String> dirty = new HashSet<>();
 
   private static final int READ = 0;
@@ -40,14 +45,31 @@ final class ReadPositions {
     }
   }
 
-  /** Forgets a member who left; their position no longer counts towards "seen by". */
+  /** Forgets a member who left; their position no longer counts towards "seen by", but still towards views. */
   void untrack(String member) {
     long[] p = byMember.remove(member);
     if (p != null) {
       read.add(p[READ], -1);
       delivered.add(p[DELIVERED], -1);
+      if (p[READ] > 0) {
+        departed.add(p[READ], 1);
+      }
       dirty.remove(member);
     }
+  }
+
+  /**
+   * After recovery: keeps exactly the given members, each at least at its floor. Positions of
+   * members still present survive (a restart inside the same actor keeps what it knew); those of
+   * members no longer present are dropped.
+   */
+  void retainOnly(Map<String, Long> floors) {
+    for (String m : Set.copyOf(byMember.keySet())) {
+      if (!floors.containsKey(m)) {
+        untrack(m);
+      }
+    }
+    floors.forEach(this::track);
   }
 
   /**
@@ -96,6 +118,11 @@ final class ReadPositions {
   /** Members whose read position is at or past {@code seq}. */
   int readersAtLeast(long seq) {
     return read.countAtLeast(seq);
+  }
+
+  /** Views of {@code seq} in a channel: members at or past it, plus departed members who had reached it. */
+  int viewsAtLeast(long seq) {
+    return read.countAtLeast(seq) + departed.countAtLeast(seq);
   }
 
   /** Members whose delivered position is at or past {@code seq}. */

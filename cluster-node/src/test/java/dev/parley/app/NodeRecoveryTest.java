@@ -72,6 +72,12 @@ class NodeRecoveryTest {
         try (Connection c = db.connect()) {
           assertEquals(0, count(c, "SELECT count(*) FROM event_journal WHERE persistence_id = ?", "Conversation|" + id));
         }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (TestNodes.hostedConversations(node).contains(id) && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        assertFalse(TestNodes.hostedConversations(node).contains(id),
+            "a probed unknown id is passivated at once instead of idling for minutes");
       } finally {
         node.stopAndWait(TIMEOUT);
       }

@@ -2,13 +2,24 @@ package dev.parley.app;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.parley.conversation.ConversationEntity;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
-/** Configurations for nodes started by tests: free ports on 127.0.0.1, quiet logs, the given storage. */
+/**
+ * Configurations for nodes started by tests: an ephemeral cluster port (read the real one from
+ * {@code system.address()}), a free management port, quiet logs, the given storage.
+ */
 public final class TestNodes {
   private TestNodes() {}
 
@@ -28,13 +39,23 @@ public final class TestNodes {
   private static Config base(Path dataDir, Map<String, Object> extra) {
     Map<String, Object> m = new HashMap<>();
     m.put("parley.data-dir", dataDir.toString());
-    m.put("parley.cluster.port", freePort());
+    m.put("parley.cluster.port", 0);
     m.put("parley.management.port", freePort());
     m.put("parley.db.pool-size", 4);
     m.put("pekko.loglevel", "WARNING");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
     m.putAll(extra);
     return ConfigFactory.parseMap(m);
+  }
+
+  /** The ids of the conversations hosted on this node right now. */
+  public static Set<String> hostedConversations(ParleyNode node) {
+    TestProbe<CurrentShardRegionState> probe = TestProbe.create(node.system());
+    ClusterSharding.get(node.system()).shardState()
+        .tell(new GetShardRegionState(ConversationEntity.ENTITY_KEY, probe.getRef()));
+    return probe.receiveMessage(Duration.ofSeconds(5)).getShards().stream()
+        .flatMap(s -> s.getEntityIds().stream())
+        .collect(Collectors.toSet());
   }
 
   public static int freePort() {

@@ -14,12 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Collectors;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -67,8 +62,8 @@ class TwoNodeClusterTest {
             NodeRecoveryTest.<MessageAccepted>ask(via, id, r -> new PostMessage("mallory", "x", "hi", List.of(), r)));
         assertEquals(ErrorCode.FORBIDDEN, Rejection.codeOf(rejected), "rejections cross the wire with their code");
 
-        assertEquals(Set.of(id), hostedEntities(host), "the entity lives on the conversation node");
-        assertTrue(hostedEntities(frontend).isEmpty(), "the frontend node only proxies");
+        assertEquals(Set.of(id), TestNodes.hostedConversations(host), "the entity lives on the conversation node");
+        assertTrue(TestNodes.hostedConversations(frontend).isEmpty(), "the frontend node only proxies");
       } finally {
         if (frontend != null) {
           frontend.stopAndWait(TIMEOUT);
@@ -91,12 +86,4 @@ class TwoNodeClusterTest {
     throw new AssertionError("cluster did not reach " + n + " Up members");
   }
 
-  private static Set<String> hostedEntities(ParleyNode node) {
-    TestProbe<ShardRegion.CurrentShardRegionState> probe = TestProbe.create(node.system());
-    ClusterSharding.get(node.system()).shardState()
-        .tell(new GetShardRegionState(ConversationEntity.ENTITY_KEY, probe.getRef()));
-    return probe.receiveMessage(Duration.ofSeconds(5)).getShards().stream()
-        .flatMap(s -> s.getEntityIds().stream())
-        .collect(Collectors.toSet());
-  }
 }

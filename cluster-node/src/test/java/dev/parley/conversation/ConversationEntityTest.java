@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every command of the conversation entity on the in-memory journal, with the testkit's
- * serialization check on (each command, event, reply-carrying state goes through Jackson CBOR).
- * Small limits keep tier changes quick: SMALL_GROUP 4, LARGE_GROUP 8, window 10, dedup 5 per sender.
+ * serialization check on (every command, event and state goes through Jackson CBOR; replies are
+ * covered by SerializationTest). Small limits keep tier changes quick: SMALL_GROUP 4,
+ * LARGE_GROUP 8, recent window 10, dedup window 5 messages.
  */
 class ConversationEntityTest {
   static final Config CONFIG = ConfigFactory.parseString("""
@@ -44,7 +45,7 @@ class ConversationEntityTest {
   static final ActorTestKit testKit = ActorTestKit.create(CONFIG);
 
   static final ConversationSettings SETTINGS = new ConversationSettings(
-      2, 4, 8, 0, 100, 3, 50, 64, 10, 5, 6, 5, 2, "", Duration.ofSeconds(3));
+      2, 4, 8, 0, 100, 3, 50, 64, 10, 5, 40, 100, 6, 5, 2, "", Duration.ofSeconds(3));
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC);
 
   EventSourcedBehaviorTestKit<Command, Event, State> kit;
@@ -88,6 +89,10 @@ class ConversationEntityTest {
     return kit.<StatusReply<Receipts>>runCommand(r -> new GetReceipts(requester, seq, r)).reply().getValue();
   }
 
+  MembersPage members(String requester, String after, int limit) {
+    return kit.<StatusReply<MembersPage>>runCommand(r -> new GetMembers(requester, after, limit, r)).reply().getValue();
+  }
+
   HistorySlice history(String requester, Long before, Long after, int limit) {
     return kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory(requester, before, after, limit, r))
         .reply().getValue();
@@ -112,7 +117,8 @@ class ConversationEntityTest {
     assertEquals(ConversationType.SMALL_GROUP, s.type());
     assertEquals("ann", s.owner());
     assertEquals(3, s.memberCount());
-    assertEquals(Role.OWNER, s.members().get(0).role());
+    assertEquals(List.of(new MemberInfo("ann", Role.OWNER), new MemberInfo("bo", Role.MEMBER), new MemberInfo("cy", Role.MEMBER)),
+        members("bo", null, 0).members());
     assertInstanceOf(ConversationCreated.class, result.event());
     assertEquals(Instant.parse("2026-11-24T10:00:00Z"), result.eventOfType(ConversationCreated.class).at());
   }
@@ -134,6 +140,37 @@ class ConversationEntityTest {
     assertTrue(again.reply().isSuccess());
     assertTrue(again.hasNoEvents());
     assertRejected(create(ConversationType.CHANNEL, "zed"), ErrorCode.CONFLICT);
+    assertRejected(create(ConversationType.SMALL_GROUP, "ann", "mallory"), ErrorCode.CONFLICT);
+  }
+
+  @Test
+  void eitherPartyRepeatingPrivateCreateGetsTheSameConversation() {
+    create(ConversationType.PRIVATE, "ann", "bo");
+    var byBo = create(ConversationType.PRIVATE, "bo", "ann");
+    assertTrue(byBo.hasNoEvents());
+    assertEquals("ann", byBo.reply().getValue().owner());
+    assertRejected(create(ConversationType.PRIVATE, "ann", "cy"), ErrorCode.CONFLICT);
+  }
+
+  @Test
+  void rejectsTooManyMembersInOneRequest() {
+    assertRejected(create(ConversationType.CHANNEL, "ann", users(41).toArray(String[]::new)), ErrorCode.BAD_REQUEST);
+    create(ConversationType.CHANNEL, "ann");
+    assertRejected(kit.<StatusReply<Summary>>runCommand(r -> new AddMembers("ann", users(41), Role.MEMBER, r)), ErrorCode.BAD_REQUEST);
+  }
+
+  @Test
+  void membersArePagedInUserIdOrder() {
+    create(ConversationType.CHANNEL, "ann", users(9).toArray(String[]::new));
+    MembersPage first = members("u3", null, 4);
+    assertEquals(10, first.memberCount());
+    assertEquals(List.of("ann", "u1", "u2", "u3"), first.members().stream().map(MemberInfo::userId).toList());
+    MembersPage second = members("u3", first.nextAfter(), 4);
+    assertEquals(List.of("u4", "u5", "u6", "u7"), second.members().stream().map(MemberInfo::userId).toList());
+    MembersPage last = members("u3", second.nextAfter(), 4);
+    assertEquals(List.of("u8", "u9"), last.members().stream().map(MemberInfo::userId).toList());
+    assertNull(last.nextAfter());
+    assertRejected(kit.<StatusReply<MembersPage>>runCommand(r -> new GetMembers("mallory", null, 10, r)), ErrorCode.FORBIDDEN);
   }
 
   @Test
@@ -237,7 +274,7 @@ class ConversationEntityTest {
     assertEquals("mod", left.eventOfType(MemberRemoved.class).newOwner());
     Summary s = left.reply().getValue();
     assertEquals("mod", s.owner());
-    assertTrue(s.members().contains(new MemberInfo("mod", Role.OWNER)));
+    assertTrue(members("mod", null, 10).members().contains(new MemberInfo("mod", Role.OWNER)));
   }
 
   // -- posting ---------------------------------------------------------------------------------
@@ -278,6 +315,10 @@ class ConversationEntityTest {
         List.of(new Attachment("file:///etc/passwd", "text/plain", 10)), r)), ErrorCode.BAD_REQUEST);
     assertRejected(kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage("ann", "m4", "hi",
         List.of(new Attachment("https://cdn/a", "nonsense", 10)), r)), ErrorCode.BAD_REQUEST);
+    assertRejected(kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage("ann", "m7", "hi",
+        List.of(new Attachment("https://cdn.example/" + "x".repeat(100), "image/png", 1)), r)), ErrorCode.TOO_LARGE);
+    assertRejected(kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage("ann", "m8", "hi",
+        List.of(new Attachment("https://cdn.example/a", "image/" + "x".repeat(300), 1)), r)), ErrorCode.BAD_REQUEST);
     Attachment a = new Attachment("https://cdn.example/a.png", "image/png", 1234);
     assertRejected(kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage("ann", "m5", "hi", List.of(a, a, a, a), r)), ErrorCode.BAD_REQUEST);
     assertTrue(post("ann", "m6", "x".repeat(100)).reply().isSuccess());
@@ -311,8 +352,8 @@ class ConversationEntityTest {
   void idempotentSendSurvivesRestart() {
     create(ConversationType.SMALL_GROUP, "ann", "bo");
     MessageAccepted first = post("ann", "m1", "hi").reply().getValue();
-    for (int i = 0; i < 7; i++) {
-      postOk("bo", "filler " + i); // crosses a snapshot (every 5 events)
+    for (int i = 0; i < 4; i++) {
+      postOk("bo", "filler " + i); // 6 events: a snapshot at 5 plus a tail; m-1 still in the 5-message window
     }
     kit.restart();
     var again = post("ann", "m1", "hi");
@@ -322,14 +363,24 @@ class ConversationEntityTest {
   }
 
   @Test
-  void dedupWindowIsBoundedPerSender() {
+  void dedupCoversTheConversationsLastDedupWindowMessages() {
     create(ConversationType.SMALL_GROUP, "ann", "bo");
     post("ann", "old", "first");
-    for (int i = 0; i < 5; i++) {
-      post("ann", "m" + i, "x");
+    for (int i = 0; i < 4; i++) {
+      postOk("bo", "chatter " + i);
     }
-    assertFalse(post("ann", "old", "first").hasNoEvents(), "an id older than dedup-per-sender is a new message");
-    assertTrue(post("ann", "m4", "x").hasNoEvents());
+    assertTrue(post("ann", "old", "first").hasNoEvents(), "still among the last 5 messages");
+    postOk("bo", "one more");
+    var late = post("ann", "old", "first");
+    assertFalse(late.hasNoEvents(), "a resend older than the dedup window is a new message");
+    assertEquals(7, late.reply().getValue().seq());
+    for (int i = 0; i < 3; i++) {
+      postOk("bo", "filler " + i);
+    }
+    assertTrue(post("ann", "old", "first").hasNoEvents(), "the re-sent id is remembered anew, not evicted with its predecessor");
+    Active state = (Active) kit.getState();
+    assertEquals(5, state.sentOrder().size());
+    assertEquals(5, state.sent().size());
   }
 
   // -- edit / delete ---------------------------------------------------------------------------
@@ -414,8 +465,12 @@ class ConversationEntityTest {
     postOk("ann", "before cy");
     postOk("ann", "before cy 2");
     kit.<StatusReply<Summary>>runCommand(r -> new AddMembers("ann", List.of("cy"), Role.MEMBER, r));
-    postOk("ann", "after cy");
+    long after = postOk("ann", "after cy");
     assertEquals(1, unread("cy").unread());
+    assertEquals(2, unread("cy").readSeq(), "the join seq is the floor of cy's position");
+    assertEquals(List.of(), receipts("ann", 1).seenBy(), "joining is not reading");
+    read("cy", after);
+    assertEquals(List.of("cy"), receipts("ann", 1).seenBy(), "reading past it is");
   }
 
   @Test
@@ -486,7 +541,9 @@ class ConversationEntityTest {
     assertEquals(12L, receipts("u1", s1).views());
     assertEquals(7L, receipts("u1", s2).views());
     kit.<StatusReply<Summary>>runCommand(r -> new RemoveMember("u6", "u6", r));
-    assertEquals(6L, receipts("u1", s2).views(), "a member who left no longer counts");
+    assertEquals(7L, receipts("u1", s2).views(), "a view stays counted after the viewer leaves");
+    kit.<StatusReply<Summary>>runCommand(r -> new AddMembers("ann", List.of("late"), Role.MEMBER, r));
+    assertEquals(7L, receipts("u1", s2).views(), "joining is not viewing");
   }
 
   @Test
@@ -516,6 +573,24 @@ class ConversationEntityTest {
     assertEquals(List.of(), history("bo", null, 8L, 5).messages());
     assertRejected(kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory("mallory", null, null, 5, r)), ErrorCode.FORBIDDEN);
     assertRejected(kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory("bo", 5L, 2L, 5, r)), ErrorCode.BAD_REQUEST);
+  }
+
+  @Test
+  void historyRejectsBoundsOutsideTheSequenceAndSaturatesLargeOnes() {
+    create(ConversationType.SMALL_GROUP, "ann", "bo");
+    for (int i = 1; i <= 4; i++) {
+      postOk("ann", "m" + i);
+    }
+    assertRejected(kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory("bo", Long.MIN_VALUE, null, 3, r)), ErrorCode.BAD_REQUEST);
+    assertRejected(kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory("bo", 0L, null, 3, r)), ErrorCode.BAD_REQUEST);
+    assertRejected(kit.<StatusReply<HistorySlice>>runCommand(r -> new GetHistory("bo", null, -1L, 3, r)), ErrorCode.BAD_REQUEST);
+    HistorySlice none = history("bo", null, Long.MAX_VALUE, 3);
+    assertEquals(List.of(), none.messages());
+    assertTrue(none.hasMoreBefore());
+    assertEquals(List.of(2L, 3L, 4L), history("bo", Long.MAX_VALUE, null, 3).messages().stream().map(Message::seq).toList());
+    assertEquals(List.of(), history("bo", 1L, null, 3).messages());
+    assertEquals(List.of(1L, 2L, 3L, 4L), history("bo", null, 0L, 0).messages().stream().map(Message::seq).toList(),
+        "limit 0 means the default page");
   }
 
   @Test

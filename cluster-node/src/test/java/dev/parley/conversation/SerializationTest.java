@@ -66,6 +66,7 @@ class SerializationTest {
     assertEquals(a.members(), back.members());
     assertEquals(List.copyOf(a.recent()), List.copyOf(back.recent()));
     assertEquals(a.sent(), back.sent());
+    assertEquals(List.copyOf(a.sentOrder()), List.copyOf(back.sentOrder()));
     assertEquals(List.copyOf(a.deletedSeqs()), List.copyOf(back.deletedSeqs()));
     assertEquals(a.lastSeq(), back.lastSeq());
     assertEquals(a.owner(), back.owner());
@@ -79,5 +80,11 @@ class SerializationTest {
     serialization.verifySerialization(new MessageAccepted("c1", "c-1", 3, "m", AT, false), true);
     serialization.verifySerialization(new Receipts("c1", 3, ConversationType.CHANNEL, null, null, null, null, 1200L), true);
     serialization.verifySerialization(new ReadPosition("c1", "bo", 3, 4, 9, 6), true);
+    Message m = new Message(8, "m-uuid", "bo", "client-1", "hi", List.of(PNG), AT, AT, false);
+    serialization.verifySerialization(new HistorySlice("c1", List.of(m, new Message(9, "x", "bo", "c", null, List.of(), AT, AT, true)), true), true);
+    serialization.verifySerialization(new Summary("c1", ConversationType.LARGE_GROUP, "room", "ann", 51, 9, 9, AT, m), true);
+    serialization.verifySerialization(new Summary("c1", ConversationType.PRIVATE, null, "ann", 2, 0, 0, AT, null), true);
+    serialization.verifySerialization(new MembersPage("c1", 3, List.of(new MemberInfo("ann", Role.OWNER)), "ann"), true);
+    serialization.verifySerialization(new Receipts("c1", 3, ConversationType.SMALL_GROUP, List.of("bo"), List.of("bo", "cy"), null, null, null), true);
   }
 }
