@@ -1028,10 +1028,10 @@ public final class ConversationEntity
       to = c.beforeSeq() == null ? s.lastSeq() : Math.min(c.beforeSeq() - 1, s.lastSeq());
       from = Math.max(1, to - limit + 1);
     }
-    if (from <= to && to < first) {
-      return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
-    }
-    if (from <= to && from < first && c.afterSeq() != null) {
+    // A backward page may be cut at the window (the client pages on from its oldest message); a
+    // forward page may not, or the client would skip the messages it is catching up on.
+    boolean outside = c.afterSeq() != null ? from < first : to < first;
+    if (from <= to && outside) {
       return reject(c, ErrorCode.NOT_IN_MEMORY, "messages before seq " + first + " are not held in memory");
     }
     List<Message> page = new ArrayList<>();
