@@ -481,15 +481,13 @@ public final class ConversationEntity
 
     /** Members in user-id order after {@code after} (exclusive; null = from the start). */
     MembersPage membersAfter(String after, int limit) {
-      var tail = after == null ? members : members.tailMap(after, false);
-      List<MemberInfo> page = new ArrayList<>(Math.min(limit, tail.size()));
-      for (Map.Entry<String, Member> en : tail.entrySet()) {
-        if (page.size() == limit) {
-          break;
-        }
+      var tail = (after == null ? members : members.tailMap(after, false)).entrySet().iterator();
+      List<MemberInfo> page = new ArrayList<>();
+      while (page.size() < limit && tail.hasNext()) {
+        Map.Entry<String, Member> en = tail.next();
         page.add(new MemberInfo(en.getKey(), en.getValue().role()));
       }
-      String next = page.size() == limit && tail.size() > limit ? page.get(limit - 1).userId() : null;
+      String next = tail.hasNext() ? page.get(page.size() - 1).userId() : null;
       return new MembersPage(id, members.size(), page, next);
     }
 
@@ -766,9 +764,11 @@ public final class ConversationEntity
     }
 
     private static Decision notMember() {
-      return Decision.reject(ErrorCode.FORBIDDEN, "not a member of this conversation");
+      return Decision.reject(ErrorCode.FORBIDDEN, NOT_A_MEMBER);
     }
   }
+
+  static final String NOT_A_MEMBER = "not a member of this conversation";
 
   /** Longest media type accepted (RFC 6838 caps type and subtype at 127 characters each). */
   static final int MAX_MIME_LENGTH = 255;
@@ -944,16 +944,16 @@ public final class ConversationEntity
         .onCommand(MarkDelivered.class, (s, c) -> onMark(s, c, c.user(), c.upTo(), false))
         .onCommand(GetUnread.class, (s, c) -> s.isMember(c.user())
             ? Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, c.user())))
-            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+            : notAMember(c))
         .onCommand(GetHistory.class, this::onHistory)
         .onCommand(GetReceipts.class, this::onReceipts)
         .onCommand(GetSummary.class, (s, c) -> s.isMember(c.requester())
             ? Effect().reply(c.replyTo(), StatusReply.success(s.summary()))
-            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+            : notAMember(c))
         .onCommand(GetMembers.class, (s, c) -> s.isMember(c.requester())
             ? Effect().reply(c.replyTo(), StatusReply.success(s.membersAfter(c.afterUserId(),
                 c.limit() <= 0 ? MAX_MEMBERS_PAGE : Math.min(c.limit(), MAX_MEMBERS_PAGE))))
-            : reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation"))
+            : notAMember(c))
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
     return b.build();
   }
@@ -984,7 +984,7 @@ public final class ConversationEntity
 
   private ReplyEffect<Event, State> onMark(Active s, ReplyingCommand<ReadPosition> c, String user, long upTo, boolean read) {
     if (!s.isMember(user)) {
-      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+      return notAMember(c);
     }
     if (upTo < 0) {
       return reject(c, ErrorCode.BAD_REQUEST, "upTo must be >= 0");
@@ -1009,7 +1009,7 @@ public final class ConversationEntity
 
   private ReplyEffect<Event, State> onHistory(Active s, GetHistory c) {
     if (!s.isMember(c.requester())) {
-      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+      return notAMember(c);
     }
     if (c.beforeSeq() != null && c.afterSeq() != null) {
       return reject(c, ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both");
@@ -1044,7 +1044,7 @@ public final class ConversationEntity
 
   private ReplyEffect<Event, State> onReceipts(Active s, GetReceipts c) {
     if (!s.isMember(c.requester())) {
-      return reject(c, ErrorCode.FORBIDDEN, "not a member of this conversation");
+      return notAMember(c);
     }
     if (c.seq() < 1 || c.seq() > s.lastSeq()) {
       return reject(c, ErrorCode.NOT_FOUND, "no message with seq " + c.seq());
@@ -1122,6 +1122,10 @@ public final class ConversationEntity
           }
         })
         .thenReply(c.replyTo(), st -> Rejection.of(ErrorCode.NOT_FOUND, "no conversation " + conversationId));
+  }
+
+  private <R> ReplyEffect<Event, State> notAMember(ReplyingCommand<R> c) {
+    return reject(c, ErrorCode.FORBIDDEN, NOT_A_MEMBER);
   }
 
   private <R> ReplyEffect<Event, State> reject(ReplyingCommand<R> c, ErrorCode code, String message) {
