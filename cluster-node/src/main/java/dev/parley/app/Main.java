@@ -26,12 +26,16 @@ public final class Main {
     NodeConfig.Database db = node.database();
     System.out.println();
     System.out.println("Parley node is up.");
+    System.out.println("  client API      : " + node.httpUrl() + "/api  (REST)   "
+        + node.httpUrl().replace("http://", "ws://") + "/ws  (WebSocket)");
     System.out.println("  cluster address : " + node.system().address());
     System.out.println("  health          : " + node.managementUrl() + "/ready  and  /alive");
     System.out.println("  cluster state   : " + node.managementUrl() + "/cluster/members");
     System.out.println("  storage         : " + (db.embedded()
         ? "embedded " + db.url() + "  (set PARLEY_DB_URL for PostgreSQL)"
         : db.url()));
+    System.out.println("  session tokens  : " + (node.redisUrl().isEmpty()
+        ? "in memory  (set PARLEY_REDIS_URL for Redis)" : node.redisUrl()));
     System.out.println("Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
   }
 }

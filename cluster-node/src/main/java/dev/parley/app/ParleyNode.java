@@ -1,8 +1,32 @@
 package dev.parley.app;
 
 import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.parley.auth.Accounts;
+import dev.parley.auth.AuthSettings;
+import dev.parley.auth.InMemorySessionStore;
+import dev.parley.auth.RedisSessionStore;
+import dev.parley.auth.SessionStore;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.ConversationSettings;
+import dev.parley.conversation.LiveSettings;
+import dev.parley.http.ClientApi;
+import dev.parley.membership.MembershipIndex;
+import dev.parley.session.ClusterHubs;
+import dev.parley.session.FanoutHub;
+import dev.parley.session.Session;
+import dev.parley.session.SessionRegistry;
+import dev.parley.session.SessionSettings;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -18,8 +42,9 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * One running Parley node: the schema migrated, the ActorSystem in the cluster, the conversation
- * shard region, and pekko-management's health and cluster routes. {@link #stop()} runs
- * CoordinatedShutdown, which hands shards off to the remaining nodes before the node leaves.
+ * shard region, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
+ * cluster routes. {@link #stop()} runs CoordinatedShutdown: open sockets are closed with 1001 (going
+ * away), the HTTP port is unbound, shards are handed off to the remaining nodes, then the node leaves.
  */
 public final class ParleyNode {
   private final ActorSystem<Void> system;
@@ -27,11 +52,15 @@ public final class ParleyNode {
   private final NodeConfig.Database database;
   private final String managementUrl;
   private final ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations;
+  private final String httpUrl;
+  private final SessionRegistry sessions;
 
   private ParleyNode(ActorSystem<Void> system, ConversationSettings conversationSettings,
       NodeConfig.Database database, String managementUrl,
-      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations) {
+      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations, String httpUrl, SessionRegistry sessions) {
     this.system = system;
+    this.httpUrl = httpUrl;
+    this.sessions = sessions;
     this.conversations = conversations;
     this.conversationSettings = conversationSettings;
     this.database = database;
@@ -57,14 +86,90 @@ public final class ParleyNode {
               + "on one database would both host the same conversations.", self);
         }
       }
-      var region = ConversationEntity.init(system, settings, Clock.systemUTC());
+      ClusterHubs hubs = ClusterHubs.start(system);
+      var region = ConversationEntity.init(system, settings, LiveSettings.fromConfig(config), hubs, Clock.systemUTC());
+      ClientEdge edge = startClientApi(system, config, db, settings);
       var binding = PekkoManagement.get(system.classicSystem()).start()
           .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      return new ParleyNode(system, settings, db, binding.toString(), region);
+      return new ParleyNode(system, settings, db, binding.toString(), region, edge.httpUrl(), edge.sessions());
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  private record ClientEdge(String httpUrl, SessionRegistry sessions) {}
+
+  /**
+   * Starts what clients talk to: accounts and session tokens (Redis in full mode, memory in
+   * embedded mode), the membership index, this node's fan-out hub and the HTTP server.
+   */
+  private static ClientEdge startClientApi(ActorSystem<Void> system, Config config, NodeConfig.Database db,
+      ConversationSettings settings) throws Exception {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley-blocking-dispatcher"));
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(db.url());
+    pool.setUsername(db.user());
+    pool.setPassword(db.password());
+    pool.setDriverClassName(db.driver());
+    pool.setMaximumPoolSize(config.getInt("parley.db.api-pool-size"));
+    pool.setPoolName("parley-api");
+    HikariDataSource dataSource = new HikariDataSource(pool);
+    AuthSettings auth = AuthSettings.fromConfig(config);
+    SessionStore tokens;
+    String redisUrl = config.getString("parley.redis.url").trim();
+    RedisClient redis = null;
+    if (redisUrl.isEmpty()) {
+      tokens = new InMemorySessionStore(auth, Clock.systemUTC());
+    } else {
+      redis = RedisClient.create(redisUrl);
+      StatefulRedisConnection<String, String> connection = redis.connect();
+      tokens = new RedisSessionStore(connection, auth, Clock.systemUTC());
+    }
+    RedisClient redisToClose = redis;
+    system.getWhenTerminated().thenRun(() -> {
+      tokens.close();
+      if (redisToClose != null) {
+        redisToClose.shutdown();
+      }
+      dataSource.close();
+    });
+
+    SessionSettings sessionSettings = SessionSettings.fromConfig(config);
+    SessionRegistry registry = new SessionRegistry(sessionSettings);
+    var hub = system.systemActorOf(FanoutHub.create(settings.askTimeout()), "parley-fanout-hub", Props.empty());
+    ClusterSharding sharding = ClusterSharding.get(system);
+    var api = new ClientApi(new ClientApi.Dependencies(system, sharding,
+        new Accounts(dataSource, auth, blocking), tokens,
+        new MembershipIndex(dataSource, blocking, !db.embedded()), registry,
+        new Session.Context(sessionSettings, sharding, hub, tokens, registry), settings.askTimeout()));
+
+    String host = config.getString("parley.http.host");
+    ServerBinding binding = Http.get(system).newServerAt(host, config.getInt("parley.http.port"))
+        .bind(api.routes()).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-client-sockets",
+        () -> {
+          registry.closeAll(Session.CLOSE_GOING_AWAY, "server shutting down");
+          return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+        });
+    binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+    String shownHost = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+    return new ClientEdge("http://" + shownHost + ":" + binding.localAddress().getPort(), registry);
+  }
+
+  /** Where clients connect, e.g. {@code http://127.0.0.1:8080} (REST under /api, WebSocket at /ws). */
+  public String httpUrl() {
+    return httpUrl;
+  }
+
+  /** The Redis URL of full mode, empty in embedded mode. */
+  public String redisUrl() {
+    return system.settings().config().getString("parley.redis.url").trim();
+  }
+
+  /** This node's open client sessions. */
+  public SessionRegistry sessions() {
+    return sessions;
   }
 
   public ActorSystem<Void> system() {

@@ -7,7 +7,11 @@ import dev.parley.CborSerializable;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.MessageView;
 import dev.parley.protocol.Role;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -171,6 +175,34 @@ public final class ConversationEntity
     INSTANCE
   }
 
+  /**
+   * A node's fan-out hub subscribes on behalf of {@code users} (members with a session on that node
+   * that subscribed). From this command on, every new message goes to the hub. With {@code sinceSeq}
+   * (a hub subscribing again after this conversation restarted) the messages after it that are still
+   * in the window are sent to the hub first. Users who are not members are named in the reply's
+   * {@code notMembers} and are not registered.
+   */
+  public record Subscribe(
+      ActorRef<Fanout> hub, List<String> users, Long sinceSeq, ActorRef<StatusReply<Subscription>> replyTo)
+      implements ReplyingCommand<Subscription> {}
+
+  /** The hub has no subscribers left for this conversation. */
+  public record Unsubscribe(ActorRef<Fanout> hub) implements Command {}
+
+  /** A member's last session on that hub left ({@code online} false), or another one came (true). */
+  public record SetPresence(ActorRef<Fanout> hub, String userId, boolean online) implements Command {}
+
+  /** The member is typing; shown for a few seconds (by name in small tiers, as a count in LARGE_GROUP, never in CHANNEL). */
+  public record Typing(String user, ActorRef<StatusReply<Done>> replyTo) implements ReplyingCommand<Done> {}
+
+  /** A subscribed hub's node is gone (death watch): its members go offline here. */
+  public record HubGone(ActorRef<Fanout> hub) implements Command {}
+
+  /** Timer: expire typing signals and publish coalesced counts. */
+  public enum LiveTick implements Command {
+    INSTANCE
+  }
+
   // ------------------------------------------------------------------------------------------
   // Replies (nouns).
 
@@ -192,6 +224,11 @@ public final class ConversationEntity
 
     Message tombstone(Instant when) {
       return new Message(seq, messageId, sender, clientMsgId, null, List.of(), at, when, true);
+    }
+
+    /** The message as clients see it. */
+    public MessageView view(String conversationId) {
+      return new MessageView(conversationId, seq, messageId, sender, text, attachments, at, editedAt, deleted);
     }
   }
 
@@ -227,6 +264,15 @@ public final class ConversationEntity
   /** A member's positions and unread count (messages after their read position, not sent by them, not deleted). */
   public record ReadPosition(
       String conversationId, String user, long readSeq, long deliveredSeq, long lastSeq, long unread)
+      implements CborSerializable {}
+
+  /**
+   * A hub's subscription took effect at {@code lastSeq}: every later message goes to it. {@code online}
+   * lists members online now (PRIVATE and SMALL_GROUP; null otherwise); {@code notMembers} the
+   * requested users who are not members (not registered).
+   */
+  public record Subscription(
+      String conversationId, ConversationType type, long lastSeq, List<String> online, List<String> notMembers)
       implements CborSerializable {}
 
   /** Messages in ascending seq; {@code hasMoreBefore} when older messages exist (in memory or in the store). */
@@ -848,10 +894,10 @@ public final class ConversationEntity
   // Sharding and construction.
 
   /** Starts (or joins) the conversation shard region on this node. */
-  public static ActorRef<ShardingEnvelope<Command>> init(
-      ActorSystem<?> system, ConversationSettings settings, Clock clock) {
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, ConversationSettings settings,
+      LiveSettings live, HubDirectory hubDirectory, Clock clock) {
     Entity<Command, ShardingEnvelope<Command>> entity =
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, ctx.getShard()))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, live, hubDirectory, clock, ctx.getShard()))
             .withStopMessage(Passivate.INSTANCE);
     if (!settings.shardingRole().isEmpty()) {
       entity = entity.withRole(settings.shardingRole());
@@ -861,12 +907,13 @@ public final class ConversationEntity
 
   /** The entity outside sharding (tests); an unknown id then simply stays idle instead of asking to be passivated. */
   public static Behavior<Command> create(String conversationId, ConversationSettings settings, Clock clock) {
-    return create(conversationId, settings, clock, null);
+    return create(conversationId, settings, LiveSettings.DEFAULTS, HubDirectory.NONE, clock, null);
   }
 
-  static Behavior<Command> create(
-      String conversationId, ConversationSettings settings, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(ctx -> new ConversationEntity(conversationId, settings, clock, ctx.getSelf(), shard));
+  static Behavior<Command> create(String conversationId, ConversationSettings settings, LiveSettings live,
+      HubDirectory hubDirectory, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConversationEntity(
+        conversationId, settings, clock, ctx, timers, new LiveFeed(conversationId, live, clock), hubDirectory, shard)));
   }
 
   public static PersistenceId persistenceIdOf(String conversationId) {
@@ -880,15 +927,24 @@ public final class ConversationEntity
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final ReadPositions positions = new ReadPositions();
   private final Set<String> tags;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final LiveFeed live;
+  private final HubDirectory hubDirectory;
 
   private ConversationEntity(String conversationId, ConversationSettings settings, Clock clock,
-      ActorRef<Command> self, ActorRef<ClusterSharding.ShardCommand> shard) {
+      ActorContext<Command> ctx, TimerScheduler<Command> timers, LiveFeed live, HubDirectory hubDirectory,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(persistenceIdOf(conversationId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.conversationId = conversationId;
     this.settings = settings;
     this.clock = clock;
-    this.self = self;
+    this.self = ctx.getSelf();
+    this.ctx = ctx;
+    this.timers = timers;
+    this.live = live;
+    this.hubDirectory = hubDirectory;
     this.shard = shard;
     this.tags = Set.of("conversation-" + Math.floorMod(conversationId.hashCode(), TAG_COUNT));
   }
@@ -919,6 +975,9 @@ public final class ConversationEntity
             a.members().forEach((u, m) -> floors.put(u, m.lastPostedSeq()));
           }
           positions.retainOnly(floors);
+          if (state instanceof Active) {
+            live.announceStart(hubDirectory.hubs());
+          }
         })
         .build();
   }
@@ -954,6 +1013,39 @@ public final class ConversationEntity
             ? Effect().reply(c.replyTo(), StatusReply.success(s.membersAfter(c.afterUserId(),
                 c.limit() <= 0 ? MAX_MEMBERS_PAGE : Math.min(c.limit(), MAX_MEMBERS_PAGE))))
             : notAMember(c))
+        .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(Unsubscribe.class, (s, c) -> {
+          live.removeHub(s, c.hub());
+          ctx.unwatch(c.hub());
+          return Effect().noReply();
+        })
+        .onCommand(SetPresence.class, (s, c) -> {
+          live.setPresence(s, c.hub(), c.userId(), c.online());
+          return Effect().noReply();
+        })
+        .onCommand(HubGone.class, (s, c) -> {
+          live.removeHub(s, c.hub());
+          return Effect().noReply();
+        })
+        .onCommand(Typing.class, (s, c) -> {
+          if (!s.isMember(c.user())) {
+            return notAMember(c);
+          }
+          if (live.typing(s, c.user())) {
+            scheduleTick();
+          }
+          return Effect().reply(c.replyTo(), StatusReply.success(Done.getInstance()));
+        })
+        .onCommand(LiveTick.class, (s, c) -> {
+          long due = live.takeDueReceiptSeq();
+          if (due > 0 && s.messageAt(due) != null) {
+            live.publishReceipts(receiptsOf(s, due));
+          }
+          if (live.tick(s)) {
+            scheduleTick();
+          }
+          return Effect().noReply();
+        })
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
     return b.build();
   }
@@ -991,11 +1083,35 @@ public final class ConversationEntity
     }
     long clamped = Math.min(upTo, s.lastSeq());
     if (read) {
+      long before = positions.readOf(user);
       positions.markRead(user, clamped);
-    } else {
-      positions.markDelivered(user, clamped);
+      ReadPosition now = positionOf(s, user);
+      if (positions.readOf(user) > before && now.readSeq() > 0 && s.messageAt(now.readSeq()) != null) {
+        boolean named = s.type() == ConversationType.PRIVATE || s.type() == ConversationType.SMALL_GROUP;
+        if (live.read(s, now, named ? receiptsOf(s, now.readSeq()) : null)) {
+          scheduleTick();
+        }
+      }
+      return Effect().reply(c.replyTo(), StatusReply.success(now));
     }
+    positions.markDelivered(user, clamped);
     return Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, user)));
+  }
+
+  private ReplyEffect<Event, State> onSubscribe(Active s, Subscribe c) {
+    if (!live.isWatched(c.hub())) {
+      ctx.watchWith(c.hub(), new HubGone(c.hub()));
+    }
+    List<String> notMembers = c.users().stream().filter(u -> !s.isMember(u)).toList();
+    live.subscribe(s, c.hub(), c.users(), c.sinceSeq());
+    return Effect().reply(c.replyTo(), StatusReply.success(
+        new Subscription(conversationId, s.type(), s.lastSeq(), live.onlineMembers(s), notMembers)));
+  }
+
+  private void scheduleTick() {
+    if (!timers.isTimerActive(LiveTick.INSTANCE)) {
+      timers.startSingleTimer(LiveTick.INSTANCE, live.settings().coalesceInterval());
+    }
   }
 
   /** Positions as the member sees them: never below the seq at which they joined. */
@@ -1049,13 +1165,18 @@ public final class ConversationEntity
     if (c.seq() < 1 || c.seq() > s.lastSeq()) {
       return reject(c, ErrorCode.NOT_FOUND, "no message with seq " + c.seq());
     }
-    Message m = s.messageAt(c.seq());
-    if (m == null) {
+    if (s.messageAt(c.seq()) == null) {
       return reject(c, ErrorCode.NOT_IN_MEMORY, "receipts are held for the last " + s.recent().size() + " messages");
     }
+    return Effect().reply(c.replyTo(), StatusReply.success(receiptsOf(s, c.seq())));
+  }
+
+  /** Receipts of message {@code seq}, which must be in the window, in the tier's form. */
+  private Receipts receiptsOf(Active s, long seq) {
+    Message m = s.messageAt(seq);
     // The sender has read their own message; never count them.
-    int sender = s.isMember(m.sender()) && positions.readOf(m.sender()) >= c.seq() ? 1 : 0;
-    Receipts r = switch (s.type()) {
+    int sender = s.isMember(m.sender()) && positions.readOf(m.sender()) >= seq ? 1 : 0;
+    return switch (s.type()) {
       case PRIVATE, SMALL_GROUP -> {
         List<String> seen = new ArrayList<>();
         List<String> delivered = new ArrayList<>();
@@ -1063,23 +1184,22 @@ public final class ConversationEntity
           if (u.equals(m.sender())) {
             continue;
           }
-          if (positions.readOf(u) >= c.seq()) {
+          if (positions.readOf(u) >= seq) {
             seen.add(u);
           }
-          if (positions.deliveredOf(u) >= c.seq()) {
+          if (positions.deliveredOf(u) >= seq) {
             delivered.add(u);
           }
         }
         Collections.sort(seen);
         Collections.sort(delivered);
-        yield new Receipts(conversationId, c.seq(), s.type(), seen, delivered, null, null, null);
+        yield new Receipts(conversationId, seq, s.type(), seen, delivered, null, null, null);
       }
-      case LARGE_GROUP -> new Receipts(conversationId, c.seq(), s.type(), null, null,
-          positions.readersAtLeast(c.seq()) - sender, positions.deliveredAtLeast(c.seq()) - sender, null);
-      case CHANNEL -> new Receipts(conversationId, c.seq(), s.type(), null, null, null, null,
-          (long) (positions.viewsAtLeast(c.seq()) - sender));
+      case LARGE_GROUP -> new Receipts(conversationId, seq, s.type(), null, null,
+          positions.readersAtLeast(seq) - sender, positions.deliveredAtLeast(seq) - sender, null);
+      case CHANNEL -> new Receipts(conversationId, seq, s.type(), null, null, null, null,
+          (long) (positions.viewsAtLeast(seq) - sender));
     };
-    return Effect().reply(c.replyTo(), StatusReply.success(r));
   }
 
   /** Persists the decision's events (if any), keeps read positions in step, then replies from the new state. */
@@ -1091,7 +1211,10 @@ public final class ConversationEntity
       return Effect().none().thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
     }
     return Effect().persist(d.events())
-        .thenRun(st -> d.events().forEach(this::followPositions))
+        .thenRun(st -> d.events().forEach(e -> {
+          followPositions(e);
+          publish((Active) st, e);
+        }))
         .thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
   }
 
@@ -1110,6 +1233,19 @@ public final class ConversationEntity
       positions.untrack(r.userId());
     } else if (e instanceof MessagePosted p) {
       positions.markRead(p.sender(), p.seq());
+    }
+  }
+
+  /** Tells subscribed hubs about a persisted event (messages, edits, deletions, departures). */
+  private void publish(Active st, Event e) {
+    if (e instanceof MessagePosted p) {
+      live.messagePosted(st, p.seq());
+    } else if (e instanceof MessageEdited ed) {
+      live.messageEdited(ed);
+    } else if (e instanceof MessageDeleted del) {
+      live.messageDeleted(del);
+    } else if (e instanceof MemberRemoved r) {
+      live.memberRemoved(st, r.userId());
     }
   }
 

@@ -42,6 +42,10 @@ public final class TestNodes {
     m.put("parley.cluster.port", 0);
     m.put("parley.management.port", freePort());
     m.put("parley.db.pool-size", 4);
+    m.put("parley.db.api-pool-size", 4);
+    m.put("parley.http.host", "127.0.0.1");
+    m.put("parley.http.port", 0);
+    m.put("parley.auth.bcrypt-cost", 4);
     m.put("pekko.loglevel", "WARNING");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
     m.putAll(extra);

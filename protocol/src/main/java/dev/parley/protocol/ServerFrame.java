@@ -124,12 +124,20 @@ public sealed interface ServerFrame {
    * {@code subscribed}: the subscription to {@code conv} is live; its newest message is {@code lastSeq}.
    * {@code replayedFrom} is the first replayed seq (null when nothing was replayed). {@code gap} true
    * means the requested {@code sinceSeq} is older than what the server replays: the client must page
-   * history to fill the hole.
+   * history to fill the hole (before {@code replayedFrom}, or before {@code lastSeq + 1} when nothing was
+   * replayed). {@code online} lists the members online now in PRIVATE and SMALL_GROUP conversations
+   * (null in larger tiers, which get no presence frames).
    */
-  record SubscribedFrame(String ref, String conv, long lastSeq, Long replayedFrom, boolean gap)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record SubscribedFrame(String ref, String conv, long lastSeq, Long replayedFrom, boolean gap, List<String> online)
       implements ServerFrame {
     public SubscribedFrame {
       Fields.require(conv, "conv", "subscribed");
+      online = Fields.nullableList(online, "online", "subscribed");
+    }
+
+    public SubscribedFrame(String ref, String conv, long lastSeq, Long replayedFrom, boolean gap) {
+      this(ref, conv, lastSeq, replayedFrom, gap, null);
     }
   }
 
@@ -156,14 +164,21 @@ public sealed interface ServerFrame {
   /**
    * {@code error}: a request failed with stable {@code code} and a human-readable, client-safe
    * {@code message}; {@code ref} echoes the failing frame's ref (null when it had none). A missing
-   * message defaults to the code's wire string.
+   * message defaults to the code's wire string. {@code retryAfterMs} is set on {@code rate_limited}:
+   * how long to wait before the next attempt can succeed.
    */
-  record ErrorFrame(ErrorCode code, String message, String ref) implements ServerFrame {
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ErrorFrame(ErrorCode code, String message, String ref, Long retryAfterMs) implements ServerFrame {
     public ErrorFrame {
       Fields.require(code, "code", "error");
       if (message == null || message.isBlank()) {
         message = code.code();
       }
+      Fields.nonNegative(retryAfterMs, "retryAfterMs", "error");
+    }
+
+    public ErrorFrame(ErrorCode code, String message, String ref) {
+      this(code, message, ref, null);
     }
 
     /** The error frame for a rejected client frame. */

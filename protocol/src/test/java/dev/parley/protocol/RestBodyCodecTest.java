@@ -18,6 +18,8 @@ class RestBodyCodecTest {
     ConversationInfo info = new ConversationInfo("c1", ConversationType.SMALL_GROUP, "team", "ann",
         List.of(new MemberView("ann", Role.OWNER), new MemberView("bo", Role.MEMBER)), 2, 10, 10, Samples.AT);
     return Stream.of(
+        Arguments.of(new MemberPage("c1", 3, List.of(new MemberView("ann", Role.OWNER)), "ann")),
+        Arguments.of(new MemberPage("c1", 1, List.of(), null)),
         Arguments.of(new RegisterRequest("ann", "s3cret!")),
         Arguments.of(new LoginRequest("ann", "s3cret!")),
         Arguments.of(new SessionToken("tok-123", "u-ann", Instant.parse("2025-04-01T00:00:00Z"))),

@@ -46,12 +46,14 @@ class ServerFrameCodecTest {
         Arguments.of("history", new HistoryPageFrame(null, new HistoryPage("c1", List.of(), false, HistoryPage.SOURCE_MEMORY))),
         Arguments.of("subscribed", new SubscribedFrame("r3", "c1", 40, 31L, false)),
         Arguments.of("subscribed", new SubscribedFrame(null, "c1", 400, null, true)),
+        Arguments.of("subscribed", new SubscribedFrame("r5", "c1", 7, 3L, false, List.of("ann", "bo"))),
         Arguments.of("typing", new TypingIndicatorFrame("c1", List.of("ann"), null)),
         Arguments.of("typing", new TypingIndicatorFrame("c1", null, 12)),
         Arguments.of("presence", new PresenceFrame("ann", true, Samples.AT)),
         Arguments.of("presence", new PresenceFrame("ann", false, Samples.LATER)),
         Arguments.of("error", new ErrorFrame(ErrorCode.FORBIDDEN, "only admins post in channels", "r4")),
-        Arguments.of("error", new ErrorFrame(ErrorCode.RATE_LIMITED, "slow down", null)));
+        Arguments.of("error", new ErrorFrame(ErrorCode.RATE_LIMITED, "slow down", null)),
+        Arguments.of("error", new ErrorFrame(ErrorCode.RATE_LIMITED, "slow down", "r6", 250L)));
   }
 
   @ParameterizedTest(name = "{0}: {1}")

@@ -1,0 +1,30 @@
+package dev.parley.auth;
+
+import dev.parley.protocol.ErrorCode;
+
+/**
+ * Why an account or session operation was refused or could not run. {@link #code()} is the stable
+ * wire code; the message is safe to show a client (it never contains a password, a token or a
+ * database detail; those stay in the cause, for the log).
+ */
+public final class AuthException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final ErrorCode code;
+
+  public AuthException(ErrorCode code, String message) {
+    this(code, message, null);
+  }
+
+  public AuthException(ErrorCode code, String message, Throwable cause) {
+    super(message, cause);
+    if (code == null) {
+      throw new IllegalArgumentException("code is required");
+    }
+    this.code = code;
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.parley.http;
+
+import dev.parley.auth.AuthException;
+import dev.parley.conversation.Rejection;
+import dev.parley.protocol.ErrorBody;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ProtocolCodec;
+import dev.parley.protocol.ProtocolException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns a failure into an HTTP answer: a status and a body {@code {code, message}}
+ * with a stable {@link ErrorCode}. Messages of our own rejections are client-safe; anything
+ * unexpected is logged here and answered as {@code internal} without details.
+ */
+public final class ApiErrors {
+  private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+  private ApiErrors() {}
+
+  public static StatusCode statusOf(ErrorCode code) {
+    return switch (code) {
+      case BAD_REQUEST -> StatusCodes.BAD_REQUEST;
+      case TOO_LARGE -> StatusCodes.PAYLOAD_TOO_LARGE;
+      case UNAUTHORIZED -> StatusCodes.UNAUTHORIZED;
+      case FORBIDDEN -> StatusCodes.FORBIDDEN;
+      case NOT_FOUND, NOT_IN_MEMORY -> StatusCodes.NOT_FOUND;
+      case CONFLICT, NOT_EDITABLE -> StatusCodes.CONFLICT;
+      case LIMIT_EXCEEDED -> StatusCodes.UNPROCESSABLE_ENTITY;
+      case RATE_LIMITED -> StatusCodes.TOO_MANY_REQUESTS;
+      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
+    };
+  }
+
+  public static HttpResponse response(ErrorCode code, String message) {
+    return HttpResponse.create()
+        .withStatus(statusOf(code))
+        .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(new ErrorBody(code, message)));
+  }
+
+  /** Any failure of a request: our coded rejections keep their code and message; the rest is internal. */
+  public static HttpResponse response(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof ProtocolException p) {
+      return response(p.code(), p.getMessage());
+    }
+    if (t instanceof AuthException a) {
+      return response(a.code(), a.getMessage());
+    }
+    ErrorCode code = Rejection.codeOf(t);
+    if (code == ErrorCode.INTERNAL) {
+      log.error("request failed", t);
+      return response(ErrorCode.INTERNAL, "internal error");
+    }
+    return response(code, Rejection.messageOf(t));
+  }
+
+  /** The JSON error for a status pekko-http chose itself (a rejection: wrong method, body too large, ...). */
+  public static ErrorCode codeOf(StatusCode status) {
+    return switch (status.intValue()) {
+      case 401 -> ErrorCode.UNAUTHORIZED;
+      case 403 -> ErrorCode.FORBIDDEN;
+      case 404, 405 -> ErrorCode.NOT_FOUND;
+      case 413 -> ErrorCode.TOO_LARGE;
+      case 429 -> ErrorCode.RATE_LIMITED;
+      case 503 -> ErrorCode.UNAVAILABLE;
+      default -> status.intValue() >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
+    };
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

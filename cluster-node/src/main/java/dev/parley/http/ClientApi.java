@@ -1,0 +1,415 @@
+package dev.parley.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import dev.parley.auth.Accounts;
+import dev.parley.auth.SessionStore;
+import dev.parley.conversation.ConversationEntity;
+import dev.parley.conversation.ConversationEntity.Summary;
+import dev.parley.membership.MembershipIndex;
+import dev.parley.protocol.AddMembersRequest;
+import dev.parley.protocol.ConversationInfo;
+import dev.parley.protocol.ConversationList;
+import dev.parley.protocol.ConversationListItem;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.CreateConversationRequest;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.HistoryPage;
+import dev.parley.protocol.LoginRequest;
+import dev.parley.protocol.MemberPage;
+import dev.parley.protocol.MemberView;
+import dev.parley.protocol.ProtocolCodec;
+import dev.parley.protocol.ProtocolException;
+import dev.parley.protocol.ReceiptView;
+import dev.parley.protocol.RegisterRequest;
+import dev.parley.protocol.Role;
+import dev.parley.protocol.UnreadCount;
+import dev.parley.protocol.UnreadCounts;
+import dev.parley.session.Session;
+import dev.parley.session.SessionRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The client API of a node: REST under {@code /api} and the WebSocket at {@code /ws}. Routes only
+ * parse, authenticate, ask the conversation (or the account store) and map the answer; every
+ * failure goes through {@link ApiErrors}. Holds no state of its own.
+ */
+public final class ClientApi extends AllDirectives {
+  static final String TOKEN_PROTOCOL_PREFIX = "parley.token.";
+  static final String PROTOCOL = "parley.v1";
+  private static final int MAX_LISTED = 200;
+  private static final int INFO_MEMBERS = 100;
+
+  /** What the API needs from its node. */
+  public record Dependencies(
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      Accounts accounts,
+      SessionStore sessions,
+      MembershipIndex membership,
+      SessionRegistry registry,
+      Session.Context sessionContext,
+      Duration askTimeout) {}
+
+  private final Dependencies deps;
+  private final WebSocketLimits limits;
+  private final AtomicLong connectionIds = new AtomicLong();
+
+  public ClientApi(Dependencies deps) {
+    this.deps = deps;
+    var s = deps.sessionContext().settings();
+    this.limits = new WebSocketLimits(s.maxMessageBytes(), s.maxInFlight(), s.maxOutboundQueue(), s.keepAlive());
+  }
+
+  public Route routes() {
+    RejectionHandler rejections = RejectionHandler.defaultHandler().mapRejectionResponse(this::jsonRejection);
+    ExceptionHandler exceptions = ExceptionHandler.newBuilder().matchAny(e -> complete(ApiErrors.response(e))).build();
+    return handleExceptions(exceptions, () -> handleRejections(rejections, () -> concat(
+        pathPrefix("api", this::api),
+        path("ws", this::webSocket))));
+  }
+
+  // -- REST ---------------------------------------------------------------------------------------
+
+  private Route api() {
+    return concat(
+        path("users", () -> post(() -> body(RegisterRequest.class, r ->
+            respond(deps.accounts().register(r.username(), r.password()).thenApply(id -> Map.of("userId", id)),
+                StatusCodes.CREATED)))),
+        path("sessions", () -> concat(
+            post(() -> body(LoginRequest.class, r -> respond(deps.accounts().authenticate(r.username(), r.password())
+                .thenCompose(user -> user.isPresent()
+                    ? deps.sessions().issue(user.get())
+                    : CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED,
+                        "wrong username or password"))),
+                StatusCodes.OK))),
+            delete(() -> authenticated((user, token) -> respond(deps.sessions().revoke(token).thenApply(existed -> {
+              deps.registry().closeToken(token, Session.CLOSE_POLICY, "logged out");
+              return null;
+            }), StatusCodes.NO_CONTENT))))),
+        path("unread", () -> get(() -> authenticated((user, token) -> respond(unreadCounts(user), StatusCodes.OK)))),
+        path("conversations", () -> authenticated((user, token) -> concat(
+            get(() -> respond(myConversations(user), StatusCodes.OK)),
+            post(() -> body(CreateConversationRequest.class, r -> respond(create(user, r), StatusCodes.CREATED)))))),
+        pathPrefix("conversations", () -> pathPrefix(segment(), conv -> authenticated((user, token) -> concat(
+            pathEnd(() -> get(() -> respond(info(user, conv), StatusCodes.OK))),
+            path("members", () -> concat(
+                get(() -> parameterOptional("after", after -> parameterOptional("limit", limit ->
+                    respond(members(user, conv, after.orElse(null), intParam(limit, 100)), StatusCodes.OK)))),
+                post(() -> body(AddMembersRequest.class, r -> respond(addMembers(user, conv, r), StatusCodes.OK))))),
+            path(segment("members").slash(segment()), member -> delete(() ->
+                respond(removeMember(user, conv, member), StatusCodes.NO_CONTENT))),
+            path("messages", () -> get(() -> parameterOptional("beforeSeq", before ->
+                parameterOptional("afterSeq", after -> parameterOptional("limit", limit ->
+                    respond(history(user, conv, longParam(before), longParam(after), intParam(limit, 0)),
+                        StatusCodes.OK)))))),
+            path(segment("messages").slash(longSegment()).slash("receipts"), seq -> get(() ->
+                respond(receipts(user, conv, seq), StatusCodes.OK))))))));
+  }
+
+  private CompletionStage<ConversationInfo> create(String user, CreateConversationRequest r) {
+    List<String> members = new ArrayList<>(new LinkedHashSet<>(r.members()));
+    members.remove(user);
+    String id = r.type() == ConversationType.PRIVATE && members.size() == 1
+        ? privateId(user, members.get(0))
+        : UUID.randomUUID().toString();
+    return requireUsers(members)
+        .thenCompose(v -> this.<Summary>ask(id, rt -> new ConversationEntity.Create(user, r.type(), r.name(), members, rt)))
+        .thenCompose(summary -> {
+          List<String> all = new ArrayList<>(members);
+          return deps.membership().added(id, List.of(user), Role.OWNER)
+              .thenCompose(v -> deps.membership().added(id, all, Role.MEMBER))
+              .thenCompose(v -> info(user, id));
+        });
+  }
+
+  /** One id per pair of users, so either of them creating "our chat" gets the same conversation. */
+  static String privateId(String a, String b) {
+    return a.compareTo(b) < 0 ? "dm:" + a + ":" + b : "dm:" + b + ":" + a;
+  }
+
+  private CompletionStage<ConversationInfo> addMembers(String user, String conv, AddMembersRequest r) {
+    return requireUsers(r.userIds())
+        .thenCompose(v -> this.<Summary>ask(conv, rt -> new ConversationEntity.AddMembers(user, r.userIds(), r.role(), rt)))
+        .thenCompose(s -> deps.membership().added(conv, r.userIds(), r.role()))
+        .thenCompose(v -> info(user, conv));
+  }
+
+  private CompletionStage<Object> removeMember(String user, String conv, String member) {
+    return this.<Summary>ask(conv, rt -> new ConversationEntity.RemoveMember(user, member, rt))
+        .thenCompose(s -> deps.membership().removed(conv, member))
+        .thenApply(v -> null);
+  }
+
+  private CompletionStage<Void> requireUsers(List<String> userIds) {
+    if (userIds.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return deps.accounts().missing(userIds).thenAccept(missing -> {
+      if (!missing.isEmpty()) {
+        throw new ProtocolException(ErrorCode.NOT_FOUND, "no such users: " + String.join(", ",
+            missing.stream().sorted().limit(10).toList()));
+      }
+    });
+  }
+
+  private CompletionStage<ConversationInfo> info(String user, String conv) {
+    CompletionStage<Summary> summary = ask(conv, rt -> new ConversationEntity.GetSummary(user, rt));
+    CompletionStage<ConversationEntity.MembersPage> page =
+        ask(conv, rt -> new ConversationEntity.GetMembers(user, null, INFO_MEMBERS, rt));
+    return summary.thenCombine(page, (s, p) -> new ConversationInfo(s.conversationId(), s.type(), s.name(), s.owner(),
+        memberViews(p), s.memberCount(), s.messageCount(), s.lastSeq(), s.createdAt()));
+  }
+
+  private CompletionStage<MemberPage> members(String user, String conv, String after, int limit) {
+    return this.<ConversationEntity.MembersPage>ask(conv, rt -> new ConversationEntity.GetMembers(user, after, limit, rt))
+        .thenApply(p -> new MemberPage(conv, p.memberCount(), memberViews(p), p.nextAfter()));
+  }
+
+  private static List<MemberView> memberViews(ConversationEntity.MembersPage p) {
+    return p.members().stream().map(m -> new MemberView(m.userId(), m.role())).toList();
+  }
+
+  private CompletionStage<HistoryPage> history(String user, String conv, Long before, Long after, int limit) {
+    return this.<ConversationEntity.HistorySlice>ask(conv,
+            rt -> new ConversationEntity.GetHistory(user, before, after, limit, rt))
+        .thenApply(h -> new HistoryPage(conv, h.messages().stream().map(m -> m.view(conv)).toList(),
+            h.hasMoreBefore(), HistoryPage.SOURCE_MEMORY));
+  }
+
+  private CompletionStage<ReceiptView> receipts(String user, String conv, long seq) {
+    return this.<ConversationEntity.Receipts>ask(conv, rt -> new ConversationEntity.GetReceipts(user, seq, rt))
+        .thenApply(r -> new ReceiptView(conv, r.seq(), r.type(), r.seenBy(), r.deliveredTo(), r.seenCount(),
+            r.deliveredCount(), r.views()));
+  }
+
+  /**
+   * The user's conversations (from the membership index, at most 200) with last message and unread
+   * count, most recent activity first. Asks each conversation, which starts idle ones; the read model
+   * replaces this with one SQL query plus cached summaries.
+   */
+  private CompletionStage<ConversationList> myConversations(String user) {
+    return deps.membership().conversationsOf(user, MAX_LISTED).thenCompose(ids -> {
+      List<CompletableFuture<Optional<ConversationListItem>>> items = ids.stream().map(conv -> {
+        CompletionStage<Summary> s = ask(conv, rt -> new ConversationEntity.GetSummary(user, rt));
+        CompletionStage<ConversationEntity.ReadPosition> u = ask(conv, rt -> new ConversationEntity.GetUnread(user, rt));
+        return s.thenCombine(u, (sum, pos) -> Optional.of(new ConversationListItem(conv, sum.type(), sum.name(),
+                sum.lastMessage() == null ? null : sum.lastMessage().view(conv), pos.unread())))
+            // The index can briefly lag the entity (e.g. just removed): leave such rows out.
+            .exceptionally(e -> Optional.empty())
+            .toCompletableFuture();
+      }).toList();
+      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> new ConversationList(
+          items.stream().map(CompletableFuture::join).flatMap(Optional::stream)
+              .sorted(Comparator.comparing((ConversationListItem i) ->
+                  i.lastMessage() == null ? java.time.Instant.EPOCH : i.lastMessage().at()).reversed())
+              .toList()));
+    });
+  }
+
+  private CompletionStage<UnreadCounts> unreadCounts(String user) {
+    return deps.membership().conversationsOf(user, MAX_LISTED).thenCompose(ids -> {
+      List<CompletableFuture<Optional<UnreadCount>>> items = ids.stream()
+          .map(conv -> this.<ConversationEntity.ReadPosition>ask(conv, rt -> new ConversationEntity.GetUnread(user, rt))
+              .thenApply(p -> Optional.of(new UnreadCount(conv, p.unread(), p.lastSeq())))
+              .exceptionally(e -> Optional.empty())
+              .toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> new UnreadCounts(
+          items.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList()));
+    });
+  }
+
+  private <R> CompletionStage<R> ask(String conv, Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command) {
+    EntityRef<ConversationEntity.Command> entity = deps.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv);
+    return entity.askWithStatus(command::apply, deps.askTimeout());
+  }
+
+  // -- WebSocket ----------------------------------------------------------------------------------
+
+  /**
+   * The upgrade: Origin must be allowed (exact match), the token must resolve (from
+   * {@code Authorization: Bearer} or an offered subprotocol {@code parley.token.<token>}; never the
+   * query string), and the user must be under their connection cap. Each failure answers before
+   * the upgrade, so no session exists for a refused socket.
+   */
+  private Route webSocket() {
+    return extractRequest(request -> {
+      Optional<String> origin = request.getHeader("Origin").map(h -> h.value());
+      var settings = deps.sessionContext().settings();
+      if (origin.isPresent() ? !settings.allowedOrigins().contains(origin.get()) : !settings.allowMissingOrigin()) {
+        return complete(ApiErrors.response(ErrorCode.FORBIDDEN, "origin not allowed"));
+      }
+      if (request.getUri().query().get("token").isPresent() || request.getUri().query().get("access_token").isPresent()) {
+        return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
+            "tokens in the query string are not accepted; use Authorization: Bearer or the parley.token.<token> subprotocol"));
+      }
+      return extractWebSocketUpgrade(upgrade -> {
+        List<String> offered = new ArrayList<>();
+        upgrade.getRequestedProtocols().forEach(offered::add);
+        Optional<String> token = bearer(request.getHeader("Authorization").map(h -> h.value()))
+            .or(() -> offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX))
+                .map(p -> p.substring(TOKEN_PROTOCOL_PREFIX.length())).findFirst());
+        if (token.isEmpty()) {
+          return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
+        }
+        return onSuccess(deps.sessions().resolve(token.get()), user -> {
+          if (user.isEmpty()) {
+            return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
+          }
+          if (deps.registry().connectionsOf(user.get()) >= settings.maxConnectionsPerUser()) {
+            return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
+                "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
+          }
+          Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL)
+              : offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX)).findFirst();
+          return complete(open(upgrade, subprotocol, user.get(), token.get()));
+        });
+      });
+    });
+  }
+
+  private HttpResponse open(WebSocketUpgrade upgrade, Optional<String> subprotocol, String user, String token) {
+    long id = connectionIds.incrementAndGet();
+    WebSocketListener listener = new WebSocketListener() {
+      private volatile ActorRef<Session.Command> session;
+
+      @Override
+      public void opened(WebSocketConnection.Handle handle) {
+        if (!deps.registry().tryOpen(user)) {
+          handle.close(Session.CLOSE_POLICY, "too many connections");
+          return;
+        }
+        session = deps.system().systemActorOf(Session.create(deps.sessionContext(), user, token, handle),
+            "session-" + id, Props.empty());
+      }
+
+      @Override
+      public void received(String text) {
+        ActorRef<Session.Command> s = session;
+        if (s != null) {
+          s.tell(new Session.Inbound(text));
+        }
+      }
+
+      @Override
+      public void closed(int code, String reason, boolean byPeer) {
+        ActorRef<Session.Command> s = session;
+        if (s != null) {
+          s.tell(new Session.Closed(code, reason));
+        }
+      }
+    };
+    return WebSocketConnection.upgrade(upgrade, subprotocol, limits, listener, deps.system());
+  }
+
+  // -- plumbing -----------------------------------------------------------------------------------
+
+  private Route authenticated(BiFunction<String, String, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      Optional<String> token = bearer(header);
+      if (token.isEmpty()) {
+        return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token (Authorization: Bearer ...)"));
+      }
+      return onSuccess(deps.sessions().resolve(token.get()), user -> user.isPresent()
+          ? inner.apply(user.get(), token.get())
+          : complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token")));
+    });
+  }
+
+  private static Optional<String> bearer(Optional<String> header) {
+    return header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim())
+        .filter(t -> !t.isEmpty());
+  }
+
+  private <T> Route body(Class<T> type, Function<T, Route> inner) {
+    return entity(Unmarshaller.entityToString(), text -> {
+      T value;
+      try {
+        value = ProtocolCodec.read(text, type);
+      } catch (ProtocolException e) {
+        return complete(ApiErrors.response(e));
+      }
+      return inner.apply(value);
+    });
+  }
+
+  private Route respond(CompletionStage<?> result, StatusCode ok) {
+    return completeWithFuture(result.handle((value, failure) -> {
+      if (failure != null) {
+        return ApiErrors.response(failure);
+      }
+      if (value == null) {
+        return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+      }
+      return HttpResponse.create().withStatus(ok)
+          .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(value));
+    }));
+  }
+
+  private HttpResponse jsonRejection(HttpResponse response) {
+    if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+      return response;
+    }
+    String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+        ? strict.getData().utf8String() : response.status().reason();
+    return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(
+        new dev.parley.protocol.ErrorBody(ApiErrors.codeOf(response.status()), text))));
+  }
+
+  private static Long longParam(Optional<String> value) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(value.get());
+    } catch (NumberFormatException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "expected a number, got '" + clip(value.get()) + "'");
+    }
+  }
+
+  private static int intParam(Optional<String> value, int absent) {
+    Long v = longParam(value);
+    if (v == null) {
+      return absent;
+    }
+    if (v < 1 || v > 10_000) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "limit must be between 1 and 10000");
+    }
+    return v.intValue();
+  }
+
+  private static String clip(String s) {
+    return s.length() > 32 ? s.substring(0, 32) + "..." : s;
+  }
+}

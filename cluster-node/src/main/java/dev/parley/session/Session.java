@@ -1,0 +1,490 @@
+package dev.parley.session;
+
+import dev.parley.auth.SessionStore;
+import dev.parley.conversation.ConversationEntity;
+import dev.parley.conversation.ConversationEntity.HistorySlice;
+import dev.parley.conversation.ConversationEntity.Message;
+import dev.parley.conversation.Rejection;
+import dev.parley.http.OutboundFrame;
+import dev.parley.http.WebSocketConnection;
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.HistoryPage;
+import dev.parley.protocol.MessageView;
+import dev.parley.protocol.ProtocolCodec;
+import dev.parley.protocol.ProtocolException;
+import dev.parley.protocol.ServerFrame;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One client WebSocket connection of one authenticated user. It owns the connection's
+ * subscriptions and, per subscribed conversation, the last seq it delivered: messages reach the
+ * client once and in seq order, whether they come live from the node's {@link FanoutHub}, from the
+ * replay after {@code subscribe(sinceSeq)}, or from a history fetch that repairs a gap. It applies
+ * the limits (per-user send rate, per-connection frame rate, errors per minute, subscriptions) and
+ * re-checks its token periodically.
+ *
+ * <p>What it loses when it stops (client gone, slow consumer, policy close, node down): frames
+ * queued for the client and not yet written. Nothing acknowledged is lost: an {@code ack} is only
+ * sent after the conversation persisted the message, and a client that reconnects resumes with
+ * {@code subscribe(conv, sinceSeq)}.
+ */
+public final class Session extends AbstractBehavior<Session.Command> {
+
+  /** Close codes (RFC 6455 and Parley's own, documented in docs/protocol.md). */
+  public static final int CLOSE_GOING_AWAY = 1001;
+  public static final int CLOSE_POLICY = 1008;
+  public static final int CLOSE_SLOW_CONSUMER = 4008;
+
+  public sealed interface Command {}
+
+  /** A complete client frame (text). */
+  public record Inbound(String text) implements Command {}
+
+  /** The socket ended (by the client, by us, or by the network). */
+  public record Closed(int code, String reason) implements Command {}
+
+  /** Close the socket with this code. */
+  public record Close(int code, String reason) implements Command {}
+
+  /** A frame from the hub; {@code seq} &gt; 0 for a message, 0 for anything else. */
+  public record Deliver(String conv, long seq, OutboundFrame frame) implements Command {}
+
+  /** The hub's subscription for this session took effect. */
+  public record Joined(String conv, ConversationEntity.Subscription subscription) implements Command {}
+
+  /** The subscription was refused (forbidden, not_found, unavailable). */
+  public record JoinFailed(String conv, ErrorCode code, String message) implements Command {}
+
+  /** The user was removed from the conversation. */
+  public record Removed(String conv) implements Command {}
+
+  private record Reply(ServerFrame frame) implements Command {}
+
+  private record Fetched(String conv, long generation, HistorySlice slice, Throwable failure) implements Command {}
+
+  private enum CheckToken implements Command {
+    INSTANCE
+  }
+
+  private record TokenChecked(Optional<String> user, Throwable failure) implements Command {}
+
+  /** Everything a session needs from its node. */
+  public record Context(
+      SessionSettings settings,
+      ClusterSharding sharding,
+      ActorRef<FanoutHub.Command> hub,
+      SessionStore sessionStore,
+      SessionRegistry registry) {}
+
+  public static Behavior<Command> create(Context node, String user, String token, WebSocketConnection.Handle socket) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Session(ctx, timers, node, user, token, socket)));
+  }
+
+  private enum Phase { JOINING, REPLAYING, LIVE }
+
+  /** One subscribed conversation. */
+  private static final class Sub {
+    final String ref;
+    final Long sinceSeq;
+    Phase phase = Phase.JOINING;
+    long delivered;
+    long generation;
+    boolean repairing;
+    List<String> online;
+    long lastSeq;
+    final TreeMap<Long, OutboundFrame> pending = new TreeMap<>();
+
+    Sub(String ref, Long sinceSeq) {
+      this.ref = ref;
+      this.sinceSeq = sinceSeq;
+    }
+  }
+
+  private static final int MAX_PENDING = 10_000;
+
+  private final TimerScheduler<Command> timers;
+  private final Context node;
+  private final SessionSettings settings;
+  private final String user;
+  private final String token;
+  private final WebSocketConnection.Handle socket;
+  private final TokenBucket frames;
+  private final TokenBucket sends;
+  private final ArrayDeque<Long> errors = new ArrayDeque<>();
+  private final Map<String, Sub> subs = new HashMap<>();
+  private final Map<String, Long> lastTyping = new HashMap<>();
+  private boolean closing;
+
+  private Session(ActorContext<Command> ctx, TimerScheduler<Command> timers, Context node, String user, String token,
+      WebSocketConnection.Handle socket) {
+    super(ctx);
+    this.timers = timers;
+    this.node = node;
+    this.settings = node.settings();
+    this.user = user;
+    this.token = token;
+    this.socket = socket;
+    this.frames = new TokenBucket(settings.frameRate(), settings.frameBurst(), System.nanoTime());
+    this.sends = node.registry().sendBucket(user);
+    node.registry().register(ctx.getSelf(), token);
+    timers.startTimerWithFixedDelay(CheckToken.INSTANCE, settings.tokenCheckInterval());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(Reply.class, r -> {
+          send(r.frame());
+          return this;
+        })
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Joined.class, this::onJoined)
+        .onMessage(JoinFailed.class, f -> {
+          Sub sub = subs.remove(f.conv());
+          if (sub != null) {
+            error(f.code(), f.message(), sub.ref);
+          }
+          return this;
+        })
+        .onMessage(Removed.class, r -> {
+          if (subs.remove(r.conv()) != null) {
+            send(new ServerFrame.ErrorFrame(ErrorCode.FORBIDDEN,
+                "you are no longer a member of " + r.conv() + "; the subscription ended", null));
+          }
+          return this;
+        })
+        .onMessage(Fetched.class, this::onFetched)
+        .onMessage(Close.class, c -> {
+          close(c.code(), c.reason());
+          return this;
+        })
+        .onMessage(Closed.class, c -> Behaviors.stopped())
+        .onMessage(CheckToken.class, c -> {
+          getContext().pipeToSelf(node.sessionStore().resolve(token), TokenChecked::new);
+          return this;
+        })
+        .onMessage(TokenChecked.class, t -> {
+          // A store outage is not the user's fault: keep the socket, check again next time.
+          if (t.failure() == null && !t.user().map(user::equals).orElse(false)) {
+            close(CLOSE_POLICY, "session expired or revoked");
+          }
+          return this;
+        })
+        .onSignal(PostStop.class, s -> {
+          node.registry().unregister(getContext().getSelf());
+          node.registry().closed(user);
+          return this;
+        })
+        .build();
+  }
+
+  // -- client frames ----------------------------------------------------------------------------
+
+  private Behavior<Command> onInbound(Inbound in) {
+    socket.processed();
+    if (closing) {
+      return this;
+    }
+    long wait = frames.take(System.nanoTime());
+    if (wait > 0) {
+      rateLimited(wait, null);
+      return this;
+    }
+    ClientFrame frame;
+    try {
+      frame = ProtocolCodec.readClientFrame(in.text());
+    } catch (ProtocolException e) {
+      error(e.code(), e.getMessage(), null);
+      return this;
+    }
+    if (frame instanceof ClientFrame.SendFrame
+        || frame instanceof ClientFrame.EditFrame
+        || frame instanceof ClientFrame.DeleteFrame) {
+      long sendWait = sends.take(System.nanoTime());
+      if (sendWait > 0) {
+        rateLimited(sendWait, frame.ref());
+        return this;
+      }
+    }
+    handle(frame);
+    return this;
+  }
+
+  private void handle(ClientFrame frame) {
+    String conv = frame.conv();
+    EntityRef<ConversationEntity.Command> entity = node.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv);
+    if (frame instanceof ClientFrame.SendFrame f) {
+      ask(entity, ConversationEntity.MessageAccepted.class,
+          r -> new ConversationEntity.PostMessage(user, f.clientMsgId(), f.text(), f.attachments(), r),
+          a -> new ServerFrame.AckFrame(f.ref(), conv, a.clientMsgId(), a.seq(), a.messageId(), a.at(), a.duplicate()),
+          f.ref());
+    } else if (frame instanceof ClientFrame.ReadFrame f) {
+      ask(entity, ConversationEntity.ReadPosition.class,
+          r -> new ConversationEntity.MarkRead(user, f.upTo(), r),
+          p -> new ServerFrame.UnreadFrame(conv, p.unread(), p.lastSeq()), f.ref());
+    } else if (frame instanceof ClientFrame.DeliveredFrame f) {
+      ask(entity, ConversationEntity.ReadPosition.class,
+          r -> new ConversationEntity.MarkDelivered(user, f.upTo(), r), p -> null, f.ref());
+    } else if (frame instanceof ClientFrame.SubscribeFrame f) {
+      subscribe(f);
+    } else if (frame instanceof ClientFrame.UnsubscribeFrame f) {
+      if (subs.remove(conv) != null) {
+        node.hub().tell(new FanoutHub.Leave(conv, getContext().getSelf()));
+      }
+    } else if (frame instanceof ClientFrame.HistoryFrame f) {
+      if (f.beforeSeq() != null && f.afterSeq() != null) {
+        error(ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both", f.ref());
+        return;
+      }
+      ask(entity, HistorySlice.class,
+          r -> new ConversationEntity.GetHistory(user, f.beforeSeq(), f.afterSeq(), f.limit() == null ? 0 : f.limit(), r),
+          h -> new ServerFrame.HistoryPageFrame(f.ref(), new HistoryPage(conv, views(conv, h.messages()),
+              h.hasMoreBefore(), HistoryPage.SOURCE_MEMORY)),
+          f.ref());
+    } else if (frame instanceof ClientFrame.TypingFrame f) {
+      long now = System.nanoTime();
+      Long last = lastTyping.get(conv);
+      if (last != null && now - last < settings.typingThrottle().toNanos()) {
+        return;
+      }
+      if (lastTyping.size() > settings.maxSubscriptions()) {
+        lastTyping.clear();
+      }
+      lastTyping.put(conv, now);
+      ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref());
+    } else if (frame instanceof ClientFrame.EditFrame f) {
+      ask(entity, Message.class, r -> new ConversationEntity.EditMessage(user, f.seq(), f.text(), r),
+          m -> subs.containsKey(conv) ? null
+              : new ServerFrame.EditedFrame(conv, m.seq(), m.text(), user, m.editedAt()), f.ref());
+    } else if (frame instanceof ClientFrame.DeleteFrame f) {
+      ask(entity, Message.class, r -> new ConversationEntity.DeleteMessage(user, f.seq(), r),
+          m -> subs.containsKey(conv) ? null : new ServerFrame.DeletedFrame(conv, m.seq(), user, m.editedAt()),
+          f.ref());
+    }
+  }
+
+  /** Asks the conversation and answers the client with {@code toFrame(reply)} (nothing when null) or an error frame. */
+  private <R> void ask(EntityRef<ConversationEntity.Command> entity, Class<R> type,
+      Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command,
+      Function<R, ServerFrame> toFrame, String ref) {
+    BiFunction<R, Throwable, Command> adapt = (r, failure) -> failure == null
+        ? new Reply(toFrame.apply(r))
+        : new Reply(new ServerFrame.ErrorFrame(Rejection.codeOf(failure), Rejection.messageOf(failure), ref));
+    getContext().askWithStatus(type, entity, settings.askTimeout(), command::apply, adapt::apply);
+  }
+
+  // -- subscriptions ----------------------------------------------------------------------------
+
+  private void subscribe(ClientFrame.SubscribeFrame f) {
+    Sub existing = subs.get(f.conv());
+    if (existing != null) {
+      if (existing.phase == Phase.LIVE) {
+        send(new ServerFrame.SubscribedFrame(f.ref(), f.conv(), existing.delivered, null, false, existing.online));
+      } else {
+        error(ErrorCode.CONFLICT, "a subscription to " + f.conv() + " is already being set up", f.ref());
+      }
+      return;
+    }
+    if (subs.size() >= settings.maxSubscriptions()) {
+      error(ErrorCode.LIMIT_EXCEEDED, "at most " + settings.maxSubscriptions() + " subscriptions per connection", f.ref());
+      return;
+    }
+    subs.put(f.conv(), new Sub(f.ref(), f.sinceSeq()));
+    node.hub().tell(new FanoutHub.Join(f.conv(), user, getContext().getSelf()));
+  }
+
+  private Behavior<Command> onJoined(Joined j) {
+    Sub sub = subs.get(j.conv());
+    if (sub == null || sub.phase != Phase.JOINING) {
+      return this;
+    }
+    long lastSeq = j.subscription().lastSeq();
+    sub.online = j.subscription().online();
+    sub.lastSeq = lastSeq;
+    if (sub.sinceSeq == null || sub.sinceSeq >= lastSeq) {
+      sub.delivered = lastSeq;
+      sub.phase = Phase.LIVE;
+      send(new ServerFrame.SubscribedFrame(sub.ref, j.conv(), lastSeq, null, false, sub.online));
+      drain(j.conv(), sub);
+      return this;
+    }
+    // Replay (sinceSeq, lastSeq]: the newest replay-limit of them, from the conversation's window.
+    sub.phase = Phase.REPLAYING;
+    sub.delivered = sub.sinceSeq;
+    int limit = (int) Math.min(lastSeq - sub.sinceSeq, settings.replayLimit());
+    fetch(j.conv(), sub, lastSeq + 1, null, limit);
+    return this;
+  }
+
+  private void fetch(String conv, Sub sub, Long beforeSeq, Long afterSeq, int limit) {
+    long generation = ++sub.generation;
+    getContext().askWithStatus(HistorySlice.class,
+        node.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv), settings.askTimeout(),
+        r -> new ConversationEntity.GetHistory(user, beforeSeq, afterSeq, limit, r),
+        (slice, failure) -> new Fetched(conv, generation, slice, failure));
+  }
+
+  private Behavior<Command> onFetched(Fetched f) {
+    Sub sub = subs.get(f.conv());
+    if (sub == null || f.generation() != sub.generation) {
+      return this;
+    }
+    if (sub.phase == Phase.REPLAYING) {
+      if (f.failure() != null) {
+        subs.remove(f.conv());
+        node.hub().tell(new FanoutHub.Leave(f.conv(), getContext().getSelf()));
+        error(Rejection.codeOf(f.failure()), Rejection.messageOf(f.failure()), sub.ref);
+        return this;
+      }
+      List<Message> replay = f.slice().messages().stream().filter(m -> m.seq() > sub.sinceSeq).toList();
+      Long replayedFrom = replay.isEmpty() ? null : replay.get(0).seq();
+      long firstMissing = sub.sinceSeq + 1;
+      boolean gap = replayedFrom == null ? sub.lastSeq >= firstMissing : replayedFrom > firstMissing;
+      send(new ServerFrame.SubscribedFrame(sub.ref, f.conv(), sub.lastSeq, replayedFrom, gap, sub.online));
+      for (Message m : replay) {
+        socket.send(ProtocolCodec.write(new ServerFrame.MessageFrame(m.view(f.conv()))));
+      }
+      sub.delivered = Math.max(sub.delivered, sub.lastSeq);
+      sub.phase = Phase.LIVE;
+      drain(f.conv(), sub);
+      return this;
+    }
+    // A gap repair in a live subscription.
+    sub.repairing = false;
+    if (f.failure() == null) {
+      for (Message m : f.slice().messages()) {
+        if (m.seq() == sub.delivered + 1) {
+          socket.send(ProtocolCodec.write(new ServerFrame.MessageFrame(m.view(f.conv()))));
+          sub.delivered = m.seq();
+        }
+      }
+    }
+    if (!sub.pending.isEmpty() && sub.pending.firstKey() > sub.delivered + 1 && (f.failure() != null
+        || f.slice().messages().isEmpty())) {
+      // Not recoverable from the conversation's memory: tell the client to page history.
+      long resumeAt = sub.pending.firstKey() - 1;
+      send(new ServerFrame.SubscribedFrame(null, f.conv(), sub.pending.lastKey(), null, true, null));
+      sub.delivered = resumeAt;
+    }
+    drain(f.conv(), sub);
+    return this;
+  }
+
+  private Behavior<Command> onDeliver(Deliver d) {
+    Sub sub = subs.get(d.conv());
+    if (sub == null) {
+      return this;
+    }
+    if (d.seq() == 0) {
+      socket.send(d.frame());
+      return this;
+    }
+    if (sub.phase == Phase.LIVE && !sub.repairing && d.seq() == sub.delivered + 1 && sub.pending.isEmpty()) {
+      sub.delivered = d.seq();
+      socket.send(d.frame());
+      return this;
+    }
+    if (d.seq() > sub.delivered) {
+      if (sub.pending.size() >= MAX_PENDING) {
+        sub.pending.pollFirstEntry();
+      }
+      sub.pending.put(d.seq(), d.frame());
+    }
+    if (sub.phase == Phase.LIVE) {
+      drain(d.conv(), sub);
+    }
+    return this;
+  }
+
+  /** Sends pending messages that continue the delivered seq; starts a repair fetch when there is a hole. */
+  private void drain(String conv, Sub sub) {
+    while (!sub.pending.isEmpty()) {
+      var first = sub.pending.firstEntry();
+      if (first.getKey() <= sub.delivered) {
+        sub.pending.pollFirstEntry();
+      } else if (first.getKey() == sub.delivered + 1) {
+        sub.pending.pollFirstEntry();
+        sub.delivered = first.getKey();
+        socket.send(first.getValue());
+      } else {
+        break;
+      }
+    }
+    if (!sub.pending.isEmpty() && !sub.repairing) {
+      sub.repairing = true;
+      int missing = (int) Math.min(sub.pending.firstKey() - sub.delivered - 1, settings.replayLimit());
+      fetch(conv, sub, null, sub.delivered, missing);
+    }
+  }
+
+  // -- output -----------------------------------------------------------------------------------
+
+  private void send(ServerFrame frame) {
+    if (frame == null || closing) {
+      return;
+    }
+    if (frame instanceof ServerFrame.ErrorFrame e) {
+      countError(e.code());
+    }
+    if (!closing) {
+      socket.send(ProtocolCodec.write(frame));
+    }
+  }
+
+  private void error(ErrorCode code, String message, String ref) {
+    send(new ServerFrame.ErrorFrame(code, message, ref));
+  }
+
+  private void rateLimited(long retryAfterMs, String ref) {
+    send(new ServerFrame.ErrorFrame(ErrorCode.RATE_LIMITED, "too many frames; retry after " + retryAfterMs + " ms",
+        ref, retryAfterMs));
+  }
+
+  /** Client mistakes and floods count; the server's own failures (unavailable, internal) do not. */
+  private void countError(ErrorCode code) {
+    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL) {
+      return;
+    }
+    long now = System.nanoTime();
+    errors.addLast(now);
+    while (!errors.isEmpty() && now - errors.peekFirst() > Duration.ofMinutes(1).toNanos()) {
+      errors.pollFirst();
+    }
+    if (errors.size() > settings.maxErrorsPerMinute()) {
+      socket.send(ProtocolCodec.write(new ServerFrame.ErrorFrame(code, "too many errors; closing", null)));
+      close(CLOSE_POLICY, "too many errors");
+    }
+  }
+
+  private void close(int code, String reason) {
+    if (!closing) {
+      closing = true;
+      socket.close(code, reason);
+    }
+  }
+
+  private static List<MessageView> views(String conv, List<Message> messages) {
+    return messages.stream().map(m -> m.view(conv)).toList();
+  }
+}
