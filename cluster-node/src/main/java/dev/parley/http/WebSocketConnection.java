@@ -104,8 +104,12 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
 
   /** How long pekko's close handshake waits for the peer's close frame after ours went out. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
-  /** After a close is decided, how long until the TCP connection is aborted if the handshake has not finished. */
-  public static final Duration ABORT_TIMEOUT = CLOSE_TIMEOUT.multipliedBy(2);
+  /**
+   * After a close is decided, how long until the TCP connection is aborted if the handshake has not finished
+   * (typically: the peer stopped reading, so our close frame cannot even leave). Long enough for a slow but live
+   * reader to drain the socket buffers and see the close code; shorter than the default server idle-timeout.
+   */
+  public static final Duration ABORT_TIMEOUT = Duration.ofSeconds(30);
   /** How often {@code WebSocket.Tick} is fed to pekko's close handshake while it waits for the peer. */
   static final Duration TICK_INTERVAL = Duration.ofMillis(500);
 
@@ -161,13 +165,19 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Flow<FrameEvent, FrameEvent, NotUsed> frameFlow(
       WebSocketLimits limits, WebSocketListener listener, ActorSystem<?> system) {
+    return frameFlow(limits, listener, system, ABORT_TIMEOUT);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Flow<FrameEvent, FrameEvent, NotUsed> frameFlow(
+      WebSocketLimits limits, WebSocketListener listener, ActorSystem<?> system, Duration abortTimeout) {
     LoggingAdapter log = Logging.getLogger(system.classicSystem(), WebSocketConnection.class);
     // Scala variance lets FrameHandling's FrameStart output stand for FrameEvent and our Object inlet accept
     // FrameHandler.Output; Java generics are invariant, hence the raw types.
     org.apache.pekko.stream.scaladsl.BidiFlow masking = WebSocket$.MODULE$.masking(true, MASK_RANDOM);
     org.apache.pekko.stream.scaladsl.BidiFlow handling =
         WebSocket$.MODULE$.frameHandling(true, SCALA_CLOSE_TIMEOUT, log);
-    Graph joined = masking.atop(handling).join(new WebSocketConnection(limits, listener));
+    Graph joined = masking.atop(handling).join(new WebSocketConnection(limits, listener, abortTimeout));
     return Flow.fromGraph((Graph<FlowShape<FrameEvent, FrameEvent>, NotUsed>) joined).named("parley-websocket");
   }
 
@@ -178,15 +188,20 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
    * @throws IllegalStateException if {@code upgrade} is not pekko-http's internal {@code UpgradeToWebSocketLowLevel}
    *     (i.e. pekko-http changed under us)
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public static HttpResponse upgrade(WebSocketUpgrade upgrade, Optional<String> subprotocol, WebSocketLimits limits,
       WebSocketListener listener, ActorSystem<?> system) {
+    return upgrade(upgrade, subprotocol, limits, listener, system, ABORT_TIMEOUT);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static HttpResponse upgrade(WebSocketUpgrade upgrade, Optional<String> subprotocol, WebSocketLimits limits,
+      WebSocketListener listener, ActorSystem<?> system, Duration abortTimeout) {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       throw new IllegalStateException("WebSocket upgrade is a " + (upgrade == null ? "null" : upgrade.getClass().getName())
           + ", not pekko-http's internal UpgradeToWebSocketLowLevel that WebSocketConnection is built on "
           + "(pinned to pekko-http 1.3.0); check WebSocketConnection against the pekko-http version in use");
     }
-    Graph flow = frameFlow(limits, listener, system);
+    Graph flow = frameFlow(limits, listener, system, abortTimeout);
     return lowLevel.handleFrames(flow, Option.apply(subprotocol.orElse(null)));
   }
 
@@ -195,10 +210,16 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
   private final FlowShape<Object, Object> shape = FlowShape.of(in, out);
   private final WebSocketLimits limits;
   private final WebSocketListener listener;
+  private final Duration abortTimeout;
 
   public WebSocketConnection(WebSocketLimits limits, WebSocketListener listener) {
+    this(limits, listener, ABORT_TIMEOUT);
+  }
+
+  WebSocketConnection(WebSocketLimits limits, WebSocketListener listener, Duration abortTimeout) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.abortTimeout = Objects.requireNonNull(abortTimeout, "abortTimeout");
   }
 
   @Override
@@ -371,7 +392,7 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
         tickPending = true;
         tryPush();
       } else if (ABORT_TIMER.equals(key)) {
-        failStage(new IllegalStateException("WebSocket close handshake did not finish within " + ABORT_TIMEOUT
+        failStage(new IllegalStateException("WebSocket close handshake did not finish within " + abortTimeout
             + " (peer not reading); aborting the connection"));
       }
     }
@@ -390,7 +411,10 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
         onProtocolClose(close);
       } else if (element instanceof FrameHandler.DirectAnswer) {
         if (!peerClosed) {
-          control.add(element); // pong for the peer's ping
+          // Pong for the peer's ping. Only the latest unsent one is kept (RFC 6455 5.5.3), so a peer that pings
+          // without reading cannot grow this queue.
+          control.removeIf(e -> e instanceof FrameHandler.DirectAnswer);
+          control.add(element);
         }
       }
       // MessageEnd (and anything else): nothing to do.
@@ -508,7 +532,7 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
       resetAssembly();
       cancelTimer(KEEP_ALIVE_TIMER);
       if (!isTimerActive(ABORT_TIMER)) {
-        scheduleOnce(ABORT_TIMER, ABORT_TIMEOUT);
+        scheduleOnce(ABORT_TIMER, abortTimeout);
       }
     }
 

@@ -18,7 +18,8 @@ public interface WebSocketListener {
   /**
    * One complete inbound text message (all fragments assembled). Every call must eventually be acknowledged with
    * {@link WebSocketConnection.Handle#processed()}: while {@link WebSocketLimits#maxInFlight()} messages are
-   * unacknowledged the connection stops reading from the socket.
+   * unacknowledged the connection stops reading from the socket — including the peer's close frame, so a
+   * listener that stops acknowledging stalls the connection until it does (or the transport drops).
    */
   void received(String message);
 

@@ -26,6 +26,8 @@ class SlowConsumerTest {
           "parley.session.max-outbound-queue", 16,
           "parley.session.send-rate", 10000,
           "parley.session.send-burst", 10000,
+          "parley.session.frame-rate", 10000,
+          "parley.session.frame-burst", 10000,
           "parley.session.max-message-size", "128KiB",
           "parley.conversation.max-text-length", 60000)));
       try {
@@ -47,7 +49,6 @@ class SlowConsumerTest {
             sender.send("{\"type\":\"send\",\"conv\":\"" + conv + "\",\"clientMsgId\":\"m" + i + "\",\"text\":\""
                 + text + "\"}");
           }
-          System.err.println("DEBUG sender: " + sender.drain(null, Duration.ofSeconds(2)).stream().limit(3).toList());
           for (long seq = 1; seq <= count; seq++) {
             assertEquals(seq, fast.next("message").path("message").path("seq").asLong());
           }
