@@ -160,4 +160,35 @@ class LiveFeedTest {
     expect(hub, Fanout.Updated.class); // bo offline
     assertEquals("bo", expect(hub, Fanout.MemberLeft.class).userId());
   }
+
+  @Test
+  void largeGroupReceiptsAndTypingAreCoalescedCounts() {
+    create(ConversationType.LARGE_GROUP, "bo", "cy", "di", "ed");
+    subscribe(hub, null, "ann");
+    long seq = post("ann", "big news");
+    expect(hub, Fanout.Published.class);
+    for (String reader : List.of("bo", "cy", "di")) {
+      kit.<StatusReply<ConversationEntity.ReadPosition>>runCommand(r -> new ConversationEntity.MarkRead(reader, seq, r));
+    }
+    for (String typist : List.of("bo", "cy")) {
+      kit.<StatusReply<Done>>runCommand(r -> new ConversationEntity.Typing(typist, r));
+    }
+    List<ServerFrame> frames = hub.receiveSeveralMessages(5, Duration.ofSeconds(3)).stream()
+        .filter(f -> f instanceof Fanout.Updated)
+        .map(f -> ProtocolCodec.readServerFrame(((Fanout.Updated) f).json()))
+        .toList();
+    // Three readers: one counted receipt; two typists: one count (no names in a large group).
+    var receipts = frames.stream().filter(f -> f instanceof ServerFrame.ReceiptFrame).toList();
+    assertEquals(List.of(ServerFrame.ReceiptFrame.counted(id, seq, 3)), receipts);
+    var typing = frames.stream().filter(f -> f instanceof ServerFrame.TypingIndicatorFrame).toList();
+    assertEquals(List.of(new ServerFrame.TypingIndicatorFrame(id, null, 2)), typing);
+  }
+
+  @Test
+  void channelsShowNoTyping() {
+    create(ConversationType.CHANNEL, "bo");
+    subscribe(hub, null, "bo");
+    kit.<StatusReply<Done>>runCommand(r -> new ConversationEntity.Typing("bo", r));
+    hub.expectNoMessage(Duration.ofMillis(400));
+  }
 }
