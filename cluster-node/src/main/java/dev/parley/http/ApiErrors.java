@@ -66,7 +66,7 @@ public final class ApiErrors {
     return switch (status.intValue()) {
       case 401 -> ErrorCode.UNAUTHORIZED;
       case 403 -> ErrorCode.FORBIDDEN;
-      case 404, 405 -> ErrorCode.NOT_FOUND;
+      case 404 -> ErrorCode.NOT_FOUND;
       case 413 -> ErrorCode.TOO_LARGE;
       case 429 -> ErrorCode.RATE_LIMITED;
       case 503 -> ErrorCode.UNAVAILABLE;

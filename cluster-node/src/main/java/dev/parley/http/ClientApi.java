@@ -283,6 +283,12 @@ public final class ClientApi extends AllDirectives {
         if (token.isEmpty()) {
           return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
         }
+        boolean tokenInProtocols = offered.stream().anyMatch(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX));
+        if (tokenInProtocols && !offered.contains(PROTOCOL)) {
+          // The server must echo one offered subprotocol; it never echoes the token.
+          return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
+              "offer the " + PROTOCOL + " subprotocol together with " + TOKEN_PROTOCOL_PREFIX + "<token>"));
+        }
         return onSuccess(deps.sessions().resolve(token.get()), user -> {
           if (user.isEmpty()) {
             return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
@@ -291,8 +297,7 @@ public final class ClientApi extends AllDirectives {
             return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
                 "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
           }
-          Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL)
-              : offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX)).findFirst();
+          Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL) : Optional.empty();
           return complete(open(upgrade, subprotocol, user.get(), token.get()));
         });
       });

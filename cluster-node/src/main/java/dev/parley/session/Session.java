@@ -53,6 +53,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** Close codes (RFC 6455 and Parley's own, documented in docs/protocol.md). */
   public static final int CLOSE_GOING_AWAY = 1001;
   public static final int CLOSE_POLICY = 1008;
+  public static final int CLOSE_INTERNAL = 1011;
   public static final int CLOSE_SLOW_CONSUMER = 4008;
 
   public sealed interface Command {}
@@ -113,6 +114,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     List<String> online;
     long lastSeq;
     final TreeMap<Long, OutboundFrame> pending = new TreeMap<>();
+    /** Non-message frames (typing, presence, receipts, edits) that arrive before the subscription is live. */
+    final ArrayDeque<OutboundFrame> early = new ArrayDeque<>();
+    int repairAttempts;
 
     Sub(String ref, Long sinceSeq) {
       this.ref = ref;
@@ -121,6 +125,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private static final int MAX_PENDING = 10_000;
+  private static final int MAX_EARLY = 100;
+  private static final int MAX_REPAIR_ATTEMPTS = 3;
 
   private final TimerScheduler<Command> timers;
   private final Context node;
@@ -179,7 +185,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
           close(c.code(), c.reason());
           return this;
         })
-        .onMessage(Closed.class, c -> Behaviors.stopped())
+        .onMessage(Closed.class, c -> {
+          closing = true;
+          return Behaviors.stopped();
+        })
         .onMessage(CheckToken.class, c -> {
           getContext().pipeToSelf(node.sessionStore().resolve(token), TokenChecked::new);
           return this;
@@ -192,6 +201,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
           return this;
         })
         .onSignal(PostStop.class, s -> {
+          // Stopped without closing (a bug surfaced as an exception): never leave a dead socket open.
+          if (!closing) {
+            closing = true;
+            socket.close(CLOSE_INTERNAL, "internal error");
+          }
           node.registry().unregister(getContext().getSelf());
           node.registry().closed(user);
           return this;
@@ -208,7 +222,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     long wait = frames.take(System.nanoTime());
     if (wait > 0) {
-      rateLimited(wait, null);
+      rateLimited(wait, null, "too many frames on this connection");
       return this;
     }
     ClientFrame frame;
@@ -223,7 +237,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         || frame instanceof ClientFrame.DeleteFrame) {
       long sendWait = sends.take(System.nanoTime());
       if (sendWait > 0) {
-        rateLimited(sendWait, frame.ref());
+        rateLimited(sendWait, frame.ref(), "too many messages, edits and deletes from this user");
         return this;
       }
     }
@@ -274,12 +288,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       lastTyping.put(conv, now);
       ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref());
     } else if (frame instanceof ClientFrame.EditFrame f) {
+      // The editor always gets an answer carrying its ref; subscribers (the editor's other sockets
+      // included) get the fan-out copy without one.
       ask(entity, Message.class, r -> new ConversationEntity.EditMessage(user, f.seq(), f.text(), r),
-          m -> subs.containsKey(conv) ? null
-              : new ServerFrame.EditedFrame(conv, m.seq(), m.text(), user, m.editedAt()), f.ref());
+          m -> new ServerFrame.EditedFrame(f.ref(), conv, m.seq(), m.text(), user,
+              m.editedAt() != null ? m.editedAt() : m.at()), f.ref());
     } else if (frame instanceof ClientFrame.DeleteFrame f) {
       ask(entity, Message.class, r -> new ConversationEntity.DeleteMessage(user, f.seq(), r),
-          m -> subs.containsKey(conv) ? null : new ServerFrame.DeletedFrame(conv, m.seq(), user, m.editedAt()),
+          m -> new ServerFrame.DeletedFrame(f.ref(), conv, m.seq(), user, m.editedAt() != null ? m.editedAt() : m.at()),
           f.ref());
     }
   }
@@ -324,9 +340,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     sub.lastSeq = lastSeq;
     if (sub.sinceSeq == null || sub.sinceSeq >= lastSeq) {
       sub.delivered = lastSeq;
-      sub.phase = Phase.LIVE;
       send(new ServerFrame.SubscribedFrame(sub.ref, j.conv(), lastSeq, null, false, sub.online));
-      drain(j.conv(), sub);
+      goLive(j.conv(), sub);
       return this;
     }
     // Replay (sinceSeq, lastSeq]: the newest replay-limit of them, from the conversation's window.
@@ -366,12 +381,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
         socket.send(ProtocolCodec.write(new ServerFrame.MessageFrame(m.view(f.conv()))));
       }
       sub.delivered = Math.max(sub.delivered, sub.lastSeq);
-      sub.phase = Phase.LIVE;
-      drain(f.conv(), sub);
+      goLive(f.conv(), sub);
       return this;
     }
     // A gap repair in a live subscription.
     sub.repairing = false;
+    if (f.failure() != null && Rejection.codeOf(f.failure()) == ErrorCode.UNAVAILABLE
+        && ++sub.repairAttempts <= MAX_REPAIR_ATTEMPTS) {
+      drain(f.conv(), sub); // the conversation did not answer in time: try again
+      return this;
+    }
     if (f.failure() == null) {
       for (Message m : f.slice().messages()) {
         if (m.seq() == sub.delivered + 1) {
@@ -382,13 +401,24 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     if (!sub.pending.isEmpty() && sub.pending.firstKey() > sub.delivered + 1 && (f.failure() != null
         || f.slice().messages().isEmpty())) {
-      // Not recoverable from the conversation's memory: tell the client to page history.
+      // Not recoverable from the conversation's memory: tell the client which range to page from
+      // history (the messages before lastSeq + 1 it has not seen), then go on after the hole.
       long resumeAt = sub.pending.firstKey() - 1;
-      send(new ServerFrame.SubscribedFrame(null, f.conv(), sub.pending.lastKey(), null, true, null));
+      send(new ServerFrame.SubscribedFrame(null, f.conv(), resumeAt, null, true, null));
       sub.delivered = resumeAt;
     }
+    sub.repairAttempts = 0;
     drain(f.conv(), sub);
     return this;
+  }
+
+  /** The subscription is live: frames that came early go out now, then buffered messages in order. */
+  private void goLive(String conv, Sub sub) {
+    sub.phase = Phase.LIVE;
+    while (!sub.early.isEmpty()) {
+      socket.send(sub.early.pollFirst());
+    }
+    drain(conv, sub);
   }
 
   private Behavior<Command> onDeliver(Deliver d) {
@@ -397,7 +427,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       return this;
     }
     if (d.seq() == 0) {
-      socket.send(d.frame());
+      if (sub.phase == Phase.LIVE) {
+        socket.send(d.frame());
+      } else {
+        if (sub.early.size() >= MAX_EARLY) {
+          sub.early.pollFirst();
+        }
+        sub.early.addLast(d.frame());
+      }
       return this;
     }
     if (sub.phase == Phase.LIVE && !sub.repairing && d.seq() == sub.delivered + 1 && sub.pending.isEmpty()) {
@@ -456,8 +493,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     send(new ServerFrame.ErrorFrame(code, message, ref));
   }
 
-  private void rateLimited(long retryAfterMs, String ref) {
-    send(new ServerFrame.ErrorFrame(ErrorCode.RATE_LIMITED, "too many frames; retry after " + retryAfterMs + " ms",
+  private void rateLimited(long retryAfterMs, String ref, String what) {
+    send(new ServerFrame.ErrorFrame(ErrorCode.RATE_LIMITED, what + "; retry after " + retryAfterMs + " ms",
         ref, retryAfterMs));
   }
 

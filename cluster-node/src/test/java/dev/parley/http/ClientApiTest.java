@@ -184,7 +184,8 @@ class ClientApiTest {
       a.send(subscribe(conv, null));
       JsonNode subscribed = a.next("subscribed");
       assertEquals(List.of(ann, bo), names(subscribed.path("online")));
-      JsonNode online = b.next("presence");
+      JsonNode online = b.next(n -> "presence".equals(n.path("type").asText()) && ann.equals(n.path("user").asText()),
+          Duration.ofSeconds(10));
       assertEquals(ann, online.path("user").asText());
       assertTrue(online.path("online").asBoolean());
 
@@ -194,7 +195,8 @@ class ClientApiTest {
       assertEquals(List.of(), names(b.next("typing").path("users")));
 
       a.close();
-      JsonNode offline = b.next("presence");
+      JsonNode offline = b.next(n -> "presence".equals(n.path("type").asText()) && ann.equals(n.path("user").asText()),
+          Duration.ofSeconds(10));
       assertEquals(ann, offline.path("user").asText());
       assertFalse(offline.path("online").asBoolean());
     }
@@ -430,6 +432,38 @@ class ClientApiTest {
       c.send("{\"type\":\"history\",\"conv\":\"nope\"}");
       assertEquals("not_found", c.next("error").path("code").asText());
     }
+    // The server never echoes the token: it selects parley.v1, which must therefore be offered.
+    var tokenOnly = WsClient.http().newWebSocketBuilder().subprotocols("parley.token." + token);
+    assertEquals(400, refused(() -> WsClient.connect(tokenOnly, URI.create(url.replace("http", "ws") + "/ws"))));
+  }
+
+  @Test
+  void editsAndDeletesAreAnsweredWithTheirRef() {
+    String ann = name();
+    String annToken = api.registerAndLogin(ann);
+    String conv = api.create(annToken, "CHANNEL", "edits", List.of());
+    try (WsClient a = WsClient.connect(url, annToken)) {
+      a.send(send(conv, "e1", "first"));
+      a.next("ack");
+      a.send("{\"type\":\"edit\",\"conv\":\"" + conv + "\",\"seq\":1,\"text\":\"first\",\"ref\":\"same\"}");
+      JsonNode unchanged = a.next("edited");
+      assertEquals("same", unchanged.path("ref").asText());
+      assertEquals("first", unchanged.path("text").asText());
+      a.send("{\"type\":\"subscribe\",\"conv\":\"" + conv + "\"}");
+      a.next("subscribed");
+      a.send("{\"type\":\"edit\",\"conv\":\"" + conv + "\",\"seq\":1,\"text\":\"better\",\"ref\":\"e2\"}");
+      List<JsonNode> edited = List.of(a.next("edited"), a.next("edited"));
+      assertEquals(1, edited.stream().filter(n -> "e2".equals(n.path("ref").asText())).count(),
+          "one answer to the editor, one fan-out copy");
+      a.send("{\"type\":\"delete\",\"conv\":\"" + conv + "\",\"seq\":1,\"ref\":\"d1\"}");
+      a.send("{\"type\":\"delete\",\"conv\":\"" + conv + "\",\"seq\":1,\"ref\":\"d2\"}");
+      List<String> refs = new ArrayList<>();
+      for (JsonNode n : a.drain("deleted", Duration.ofSeconds(1))) {
+        refs.add(n.path("ref").asText(null));
+      }
+      assertTrue(refs.contains("d1") && refs.contains("d2"), "a repeated delete is answered too: " + refs);
+      assertFalse(a.isClosed());
+    }
   }
 
   @Test
@@ -549,6 +583,9 @@ class ClientApiTest {
     var tooLarge = api.postRaw("/api/users", null, "{\"username\":\"" + "x".repeat(2_000_000) + "\"}");
     assertEquals(413, tooLarge.status());
     assertEquals("too_large", tooLarge.code());
+    var wrongMethod = api.delete("/api/unread", token);
+    assertEquals(405, wrongMethod.status());
+    assertEquals("bad_request", wrongMethod.code());
     var noRoute = api.get("/api/nothing-here", token);
     assertEquals(404, noRoute.status());
     assertEquals("not_found", noRoute.code());

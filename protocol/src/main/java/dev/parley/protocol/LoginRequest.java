@@ -1,6 +1,6 @@
 package dev.parley.protocol;
 
-/** REST body of {@code POST /api/login}: the username and password to exchange for a {@link SessionToken}. */
+/** REST body of {@code POST /api/sessions}: the username and password to exchange for a {@link SessionToken}. */
 public record LoginRequest(String username, String password) {
   public LoginRequest {
     Fields.require(username, "username", "login");

@@ -1,6 +1,6 @@
 package dev.parley.protocol;
 
-/** REST body of {@code POST /api/register}: the new account's username and password. */
+/** REST body of {@code POST /api/users}: the new account's username and password. */
 public record RegisterRequest(String username, String password) {
   public RegisterRequest {
     Fields.require(username, "username", "register");

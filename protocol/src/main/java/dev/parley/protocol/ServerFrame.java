@@ -58,22 +58,39 @@ public sealed interface ServerFrame {
     }
   }
 
-  /** {@code edited}: message {@code seq} now has {@code text}, edited by user {@code by} at {@code at}. */
-  record EditedFrame(String conv, long seq, String text, String by, Instant at) implements ServerFrame {
+  /**
+   * {@code edited}: message {@code seq} now has {@code text}, edited by user {@code by} at {@code at}.
+   * {@code ref} is set on the copy that answers the editor's own {@code edit} frame (null on the copies
+   * other subscribers get).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record EditedFrame(String ref, String conv, long seq, String text, String by, Instant at) implements ServerFrame {
     public EditedFrame {
       Fields.require(conv, "conv", "edited");
       Fields.require(text, "text", "edited");
       Fields.require(by, "by", "edited");
       Fields.require(at, "at", "edited");
     }
+
+    public EditedFrame(String conv, long seq, String text, String by, Instant at) {
+      this(null, conv, seq, text, by, at);
+    }
   }
 
-  /** {@code deleted}: message {@code seq} was deleted by user {@code by} at {@code at}. */
-  record DeletedFrame(String conv, long seq, String by, Instant at) implements ServerFrame {
+  /**
+   * {@code deleted}: message {@code seq} was deleted by user {@code by} at {@code at}; {@code ref} as
+   * for {@code edited}.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record DeletedFrame(String ref, String conv, long seq, String by, Instant at) implements ServerFrame {
     public DeletedFrame {
       Fields.require(conv, "conv", "deleted");
       Fields.require(by, "by", "deleted");
       Fields.require(at, "at", "deleted");
+    }
+
+    public DeletedFrame(String conv, long seq, String by, Instant at) {
+      this(null, conv, seq, by, at);
     }
   }
 
@@ -153,9 +170,14 @@ public sealed interface ServerFrame {
     }
   }
 
-  /** {@code presence}: user {@code user} went online or offline at {@code at}. */
-  record PresenceFrame(String user, boolean online, Instant at) implements ServerFrame {
+  /**
+   * {@code presence}: member {@code user} of conversation {@code conv} went online or offline at
+   * {@code at}. Sent in PRIVATE and SMALL_GROUP conversations only, once per conversation the
+   * receiver is subscribed to.
+   */
+  record PresenceFrame(String conv, String user, boolean online, Instant at) implements ServerFrame {
     public PresenceFrame {
+      Fields.require(conv, "conv", "presence");
       Fields.require(user, "user", "presence");
       Fields.require(at, "at", "presence");
     }
