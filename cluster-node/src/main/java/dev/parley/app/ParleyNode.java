@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.auth.Accounts;
 import dev.parley.auth.AuthSettings;
 import dev.parley.auth.InMemorySessionStore;
+import dev.parley.auth.LoginThrottle;
 import dev.parley.auth.RedisSessionStore;
 import dev.parley.auth.SessionStore;
 import dev.parley.conversation.ConversationEntity;
@@ -142,7 +143,10 @@ public final class ParleyNode {
     var api = new ClientApi(new ClientApi.Dependencies(system, sharding,
         new Accounts(dataSource, auth, blocking), tokens,
         new MembershipIndex(dataSource, blocking, !db.embedded()), registry,
-        new Session.Context(sessionSettings, sharding, hub, tokens, registry), settings.askTimeout()));
+        new Session.Context(sessionSettings, sharding, hub, tokens, registry),
+        new LoginThrottle(config.getInt("parley.auth.max-login-failures"),
+            config.getDuration("parley.auth.login-failure-window")),
+        settings.askTimeout()));
 
     String host = config.getString("parley.http.host");
     ServerBinding binding = Http.get(system).newServerAt(host, config.getInt("parley.http.port"))

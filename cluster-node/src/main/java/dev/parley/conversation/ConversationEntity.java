@@ -79,6 +79,14 @@ public final class ConversationEntity
   public static final int TAG_COUNT = 8;
 
   static final int DEFAULT_HISTORY_PAGE = 50;
+
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9:_.\\-]{1,128}");
+  public static final String INVALID_ID = "a conversation id is 1 to 128 letters, digits, ':', '_', '.' or '-'";
+
+  /** Whether a client-supplied conversation id is well-formed (checked at the edge, before any entity starts). */
+  public static boolean isValidId(String id) {
+    return id != null && ID.matcher(id).matches();
+  }
   static final int MAX_MEMBERS_PAGE = 1000;
 
   // ------------------------------------------------------------------------------------------
@@ -989,7 +997,7 @@ public final class ConversationEntity
         .onCommand(Create.class, (s, c) -> decided(c,
             Active.decideCreate(conversationId, c, settings, clock.instant()), Active::summary))
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
-        .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r ? notFound(r) : Effect().noReply());
+        .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r ? notFound(r) : passivateUnknown());
     b.forStateType(Active.class)
         .onCommand(Create.class, (s, c) -> decided(c, s.decideCreateAgain(c), Active::summary))
         .onCommand(AddMembers.class, (s, c) -> decided(c, s.decideAdd(c, settings, clock.instant()), Active::summary))
@@ -1099,11 +1107,12 @@ public final class ConversationEntity
   }
 
   private ReplyEffect<Event, State> onSubscribe(Active s, Subscribe c) {
-    if (!live.isWatched(c.hub())) {
-      ctx.watchWith(c.hub(), new HubGone(c.hub()));
-    }
+    boolean watched = live.isWatched(c.hub());
     List<String> notMembers = c.users().stream().filter(u -> !s.isMember(u)).toList();
     live.subscribe(s, c.hub(), c.users(), c.sinceSeq());
+    if (!watched && live.isWatched(c.hub())) {
+      ctx.watchWith(c.hub(), new HubGone(c.hub()));
+    }
     return Effect().reply(c.replyTo(), StatusReply.success(
         new Subscription(conversationId, s.type(), s.lastSeq(), live.onlineMembers(s), notMembers)));
   }
@@ -1258,6 +1267,15 @@ public final class ConversationEntity
           }
         })
         .thenReply(c.replyTo(), st -> Rejection.of(ErrorCode.NOT_FOUND, "no conversation " + conversationId));
+  }
+
+  /** A one-way command to a never-created conversation: nothing to do, and no reason to stay in memory. */
+  private ReplyEffect<Event, State> passivateUnknown() {
+    return Effect().none().thenRun(st -> {
+      if (shard != null) {
+        shard.tell(new ClusterSharding.Passivate<>(self));
+      }
+    }).thenNoReply();
   }
 
   private <R> ReplyEffect<Event, State> notAMember(ReplyingCommand<R> c) {

@@ -54,6 +54,16 @@ final class LiveFeed {
 
   /** Registers the hub and its online users; replays messages after {@code sinceSeq} held in the window to it. */
   void subscribe(ConversationEntity.Active s, ActorRef<Fanout> hub, Collection<String> users, Long sinceSeq) {
+    // Users who are no longer members (removed while this hub was away) are cut off before anything
+    // is replayed: tells to one hub arrive in order.
+    for (String u : users) {
+      if (!s.isMember(u)) {
+        hub.tell(new Fanout.MemberLeft(conversationId, u));
+      }
+    }
+    if (!hubs.containsKey(hub) && users.stream().noneMatch(s::isMember)) {
+      return; // nobody entitled listens through this hub
+    }
     Set<String> atHub = hubs.computeIfAbsent(hub, h -> new HashSet<>());
     for (String u : users) {
       if (s.isMember(u) && atHub.add(u)) {

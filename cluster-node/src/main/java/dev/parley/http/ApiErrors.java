@@ -48,9 +48,11 @@ public final class ApiErrors {
   public static HttpResponse response(Throwable failure) {
     Throwable t = unwrap(failure);
     if (t instanceof ProtocolException p) {
+      logServerSide(p.code(), t);
       return response(p.code(), p.getMessage());
     }
     if (t instanceof AuthException a) {
+      logServerSide(a.code(), t);
       return response(a.code(), a.getMessage());
     }
     ErrorCode code = Rejection.codeOf(t);
@@ -59,6 +61,15 @@ public final class ApiErrors {
       return response(ErrorCode.INTERNAL, "internal error");
     }
     return response(code, Rejection.messageOf(t));
+  }
+
+  /** Failures that are the server's side (a store down, a bug) are logged; client mistakes are not. */
+  private static void logServerSide(ErrorCode code, Throwable t) {
+    if (code == ErrorCode.INTERNAL) {
+      log.error("request failed", t);
+    } else if (code == ErrorCode.UNAVAILABLE) {
+      log.warn("request failed: {}", t.toString(), t.getCause());
+    }
   }
 
   /** The JSON error for a status pekko-http chose itself (a rejection: wrong method, body too large, ...). */

@@ -79,6 +79,7 @@ public final class ClientApi extends AllDirectives {
       MembershipIndex membership,
       SessionRegistry registry,
       Session.Context sessionContext,
+      dev.parley.auth.LoginThrottle loginThrottle,
       Duration askTimeout) {}
 
   private final Dependencies deps;
@@ -107,12 +108,7 @@ public final class ClientApi extends AllDirectives {
             respond(deps.accounts().register(r.username(), r.password()).thenApply(id -> Map.of("userId", id)),
                 StatusCodes.CREATED)))),
         path("sessions", () -> concat(
-            post(() -> body(LoginRequest.class, r -> respond(deps.accounts().authenticate(r.username(), r.password())
-                .thenCompose(user -> user.isPresent()
-                    ? deps.sessions().issue(user.get())
-                    : CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED,
-                        "wrong username or password"))),
-                StatusCodes.OK))),
+            post(() -> body(LoginRequest.class, this::login)),
             delete(() -> authenticated((user, token) -> respond(deps.sessions().revoke(token).thenApply(existed -> {
               deps.registry().closeToken(token, Session.CLOSE_POLICY, "logged out");
               return null;
@@ -121,7 +117,9 @@ public final class ClientApi extends AllDirectives {
         path("conversations", () -> authenticated((user, token) -> concat(
             get(() -> respond(myConversations(user), StatusCodes.OK)),
             post(() -> body(CreateConversationRequest.class, r -> respond(create(user, r), StatusCodes.CREATED)))))),
-        pathPrefix("conversations", () -> pathPrefix(segment(), conv -> authenticated((user, token) -> concat(
+        pathPrefix("conversations", () -> pathPrefix(segment(), conv -> !ConversationEntity.isValidId(conv)
+            ? complete(ApiErrors.response(ErrorCode.BAD_REQUEST, ConversationEntity.INVALID_ID))
+            : authenticated((user, token) -> concat(
             pathEnd(() -> get(() -> respond(info(user, conv), StatusCodes.OK))),
             path("members", () -> concat(
                 get(() -> parameterOptional("after", after -> parameterOptional("limit", limit ->
@@ -135,6 +133,22 @@ public final class ClientApi extends AllDirectives {
                         StatusCodes.OK)))))),
             path(segment("messages").slash(longSegment()).slash("receipts"), seq -> get(() ->
                 respond(receipts(user, conv, seq), StatusCodes.OK))))))));
+  }
+
+  private Route login(LoginRequest r) {
+    long wait = deps.loginThrottle().retryAfterMillis(r.username(), System.nanoTime());
+    if (wait > 0) {
+      return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
+          "too many failed logins for this user; retry after " + wait + " ms"));
+    }
+    return respond(deps.accounts().authenticate(r.username(), r.password()).thenCompose(user -> {
+      if (user.isEmpty()) {
+        deps.loginThrottle().failed(r.username(), System.nanoTime());
+        return CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
+      }
+      deps.loginThrottle().succeeded(r.username());
+      return deps.sessions().issue(user.get());
+    }), StatusCodes.OK);
   }
 
   private CompletionStage<ConversationInfo> create(String user, CreateConversationRequest r) {

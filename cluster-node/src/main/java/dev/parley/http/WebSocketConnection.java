@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +125,8 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
       Protocol$Opcode$Ping$.MODULE$, Option.empty(), ByteString.emptyByteString(), true, false, false, false);
 
   private static final String KEEP_ALIVE_TIMER = "keep-alive";
+  /** Keep-alive intervals without any inbound frame (a ping each) before the connection counts as half-open. */
+  static final int UNANSWERED_PINGS = 3;
   private static final String TICK_TIMER = "close-tick";
   private static final String ABORT_TIMER = "close-abort";
 
@@ -177,7 +180,16 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
     org.apache.pekko.stream.scaladsl.BidiFlow masking = WebSocket$.MODULE$.masking(true, MASK_RANDOM);
     org.apache.pekko.stream.scaladsl.BidiFlow handling =
         WebSocket$.MODULE$.frameHandling(true, SCALA_CLOSE_TIMEOUT, log);
-    Graph joined = masking.atop(handling).join(new WebSocketConnection(limits, listener, abortTimeout));
+    // Every inbound frame (pongs included, which pekko's frame handler swallows) marks the peer alive.
+    AtomicLong lastInbound = new AtomicLong(System.nanoTime());
+    org.apache.pekko.stream.scaladsl.BidiFlow activity = org.apache.pekko.stream.javadsl.BidiFlow.fromFlows(
+        org.apache.pekko.stream.javadsl.Flow.create().map(frame -> {
+          lastInbound.lazySet(System.nanoTime());
+          return frame;
+        }),
+        org.apache.pekko.stream.javadsl.Flow.create()).asScala();
+    Graph joined = masking.atop(activity).atop(handling)
+        .join(new WebSocketConnection(limits, listener, abortTimeout, lastInbound));
     return Flow.fromGraph((Graph<FlowShape<FrameEvent, FrameEvent>, NotUsed>) joined).named("parley-websocket");
   }
 
@@ -211,15 +223,23 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
   private final WebSocketLimits limits;
   private final WebSocketListener listener;
   private final Duration abortTimeout;
+  /** When the peer last sent any frame (pongs included); null when the stage runs without frame-level input. */
+  private final AtomicLong lastInbound;
 
   public WebSocketConnection(WebSocketLimits limits, WebSocketListener listener) {
-    this(limits, listener, ABORT_TIMEOUT);
+    this(limits, listener, ABORT_TIMEOUT, null);
   }
 
   WebSocketConnection(WebSocketLimits limits, WebSocketListener listener, Duration abortTimeout) {
+    this(limits, listener, abortTimeout, null);
+  }
+
+  WebSocketConnection(WebSocketLimits limits, WebSocketListener listener, Duration abortTimeout,
+      AtomicLong lastInbound) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.abortTimeout = Objects.requireNonNull(abortTimeout, "abortTimeout");
+    this.lastInbound = lastInbound;
   }
 
   @Override
@@ -238,6 +258,14 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
   }
 
   private record CloseRequest(int code, String reason) {}
+
+  /** The peer stopped answering pings (a half-open connection: gone without a FIN); the connection is dropped. */
+  static final class PeerUnresponsive extends RuntimeException {
+    PeerUnresponsive(long silentMillis) {
+      super("WebSocket peer sent nothing (not even a pong) for " + silentMillis + " ms; dropping the connection", null,
+          false, false);
+    }
+  }
 
   private static final class HandleImpl implements Handle {
     private volatile boolean open = true;
@@ -383,6 +411,13 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
     @Override
     public void onTimer(Object key) {
       if (KEEP_ALIVE_TIMER.equals(key)) {
+        long silentNanos = lastInbound == null ? 0 : System.nanoTime() - lastInbound.get();
+        if (!closing && silentNanos > limits.keepAliveInterval().toNanos() * UNANSWERED_PINGS) {
+          // Half-open: the peer answered none of the last pings. A close frame would not get through either.
+          report(CLOSE_ABNORMAL, "peer unresponsive: nothing received for " + silentNanos / 1_000_000 + " ms", true);
+          failStage(new PeerUnresponsive(silentNanos / 1_000_000));
+          return;
+        }
         if (!closing && !inboundSinceCheck && !control.contains(PING)) {
           control.add(PING);
           tryPush();

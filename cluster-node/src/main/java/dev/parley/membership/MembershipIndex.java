@@ -1,5 +1,7 @@
 package dev.parley.membership;
 
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ProtocolException;
 import dev.parley.protocol.Role;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,12 +35,17 @@ public final class MembershipIndex {
     this.postgres = postgres;
   }
 
-  /** Records the users as members (role as given); existing rows get the new role. */
+  /**
+   * Records the users as members with the role they joined with; rows of existing members stay as
+   * they are (the entity skips existing members too).
+   */
   public CompletionStage<Void> added(String conversationId, Collection<String> userIds, Role role) {
     String sql = postgres
         ? "INSERT INTO conversation_users (conversation_id, user_id, role) VALUES (?, ?, ?) "
-            + "ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = EXCLUDED.role"
-        : "MERGE INTO conversation_users (conversation_id, user_id, role) KEY (conversation_id, user_id) VALUES (?, ?, ?)";
+            + "ON CONFLICT (conversation_id, user_id) DO NOTHING"
+        : "MERGE INTO conversation_users t USING (VALUES (CAST(? AS VARCHAR(128)), CAST(? AS VARCHAR(128)), "
+            + "CAST(? AS VARCHAR(16)))) s(c, u, r) ON t.conversation_id = s.c AND t.user_id = s.u "
+            + "WHEN NOT MATCHED THEN INSERT (conversation_id, user_id, role) VALUES (s.c, s.u, s.r)";
     return run(c -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         for (String u : userIds) {
@@ -91,7 +98,12 @@ public final class MembershipIndex {
     return CompletableFuture.supplyAsync(() -> {
       try (Connection c = dataSource.getConnection()) {
         return work.apply(c);
+      } catch (java.sql.SQLTransientException | java.sql.SQLNonTransientConnectionException e) {
+        throw new ProtocolException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry", e);
       } catch (SQLException e) {
+        if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+          throw new ProtocolException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry", e);
+        }
         throw new IllegalStateException("membership index: " + e.getMessage(), e);
       }
     }, blocking);

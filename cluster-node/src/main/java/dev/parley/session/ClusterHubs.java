@@ -14,9 +14,10 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * The cluster's fan-out hubs as the receptionist lists them, kept current by a small subscriber
- * actor; conversations read it when they start to announce themselves. A hub that registered a
- * moment ago may be missing for a moment; it subscribes directly when its first session joins, so
- * that only delays the restart announcement for that node.
+ * actor; conversations read it when they start to announce themselves. The listing lags the
+ * cluster by a gossip round: a hub registered in that moment misses an announcement only if it
+ * subscribed before the listing reached this node, which a new node's hub (no sessions yet) cannot
+ * have done; the session-side seq check repairs the rest on the next message.
  */
 public final class ClusterHubs implements HubDirectory {
   private final AtomicReference<List<ActorRef<Fanout>>> current = new AtomicReference<>(List.of());
@@ -38,7 +39,9 @@ public final class ClusterHubs implements HubDirectory {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(FanoutHub.KEY, ctx.getSelf()));
       return Behaviors.receiveMessage(listing -> {
-        current.set(List.copyOf(listing.getServiceInstances(FanoutHub.KEY)));
+        // All instances, unreachable ones included: a node that is only briefly unreachable still gets
+        // the announcement once it is back (remoting delivers unless the node was removed).
+        current.set(List.copyOf(listing.getAllServiceInstances(FanoutHub.KEY)));
         return Behaviors.same();
       });
     });

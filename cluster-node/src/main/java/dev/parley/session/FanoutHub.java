@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -49,24 +50,32 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
 
   private record FromConversation(Fanout fanout) implements Command {}
 
-  private record Subscribed(String conv, List<String> users, ConversationEntity.Subscription sub, Throwable failure,
-      boolean resubscribe) implements Command {}
+  /** The answer to one subscribe: for {@code joiner}'s join, or (joiner null) a resubscribe of every local user. */
+  private record Subscribed(String conv, List<String> users, ActorRef<Session.Command> joiner,
+      ConversationEntity.Subscription sub, Throwable failure) implements Command {}
 
   private record SessionGone(ActorRef<Session.Command> session) implements Command {}
 
   private record RetrySubscribe(String conv) implements Command {}
 
   public static Behavior<Command> create(Duration askTimeout) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FanoutHub(ctx, timers, askTimeout)));
+    // A bug surfacing as an exception must not drop every subscription of the node: keep the state.
+    return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers ->
+        new FanoutHub(ctx, timers, askTimeout)))).onFailure(SupervisorStrategy.resume());
   }
 
   /** One conversation's local subscribers. */
   private static final class Local {
     final Map<ActorRef<Session.Command>, String> sessions = new HashMap<>();
     final Map<String, Integer> perUser = new HashMap<>();
+    /** The last seq this hub saw published (or, before any, where its first subscription started). */
     long lastSeq;
+    /** The conversation accepted at least one subscribe from this hub (so it holds state to clean up). */
+    boolean confirmed;
     int failedResubscribes;
   }
+
+  private static final int MAX_RESUBSCRIBE_ATTEMPTS = 10;
 
   private final TimerScheduler<Command> timers;
   private final Duration askTimeout;
@@ -117,16 +126,18 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
       }
       convsOf.get(j.session()).add(j.conv());
     }
-    // Every join asks the conversation: it checks membership and (idempotently) registers the user online.
-    subscribe(j.conv(), List.of(j.user()), null, false);
+    // Every join asks the conversation: it checks membership and (idempotently) registers the user
+    // online. Only this joiner gets the answer; messages published meanwhile already flow to it, and the
+    // session holds them back until it knows where its subscription starts.
+    subscribe(j.conv(), List.of(j.user()), null, j.session());
     return this;
   }
 
-  private void subscribe(String conv, List<String> users, Long sinceSeq, boolean resubscribe) {
+  private void subscribe(String conv, List<String> users, Long sinceSeq, ActorRef<Session.Command> joiner) {
     getContext().askWithStatus(ConversationEntity.Subscription.class,
         sharding.entityRefFor(ConversationEntity.ENTITY_KEY, conv), askTimeout,
         replyTo -> new ConversationEntity.Subscribe(self, users, sinceSeq, replyTo),
-        (sub, failure) -> new Subscribed(conv, users, sub, failure, resubscribe));
+        (sub, failure) -> new Subscribed(conv, users, joiner, sub, failure));
   }
 
   private Behavior<Command> onSubscribed(Subscribed s) {
@@ -134,34 +145,53 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
     if (local == null) {
       return this; // everyone left meanwhile; the leave already unsubscribed
     }
+    ActorRef<Session.Command> joiner = s.joiner();
     if (s.failure() != null) {
       ErrorCode code = Rejection.codeOf(s.failure());
-      if (s.resubscribe() && code == ErrorCode.UNAVAILABLE && ++local.failedResubscribes <= 10) {
+      if (joiner != null) {
+        if (local.sessions.containsKey(joiner)) {
+          joiner.tell(new Session.JoinFailed(s.conv(), code, Rejection.messageOf(s.failure())));
+          leave(s.conv(), joiner);
+        }
+      } else if (code != ErrorCode.NOT_FOUND && ++local.failedResubscribes <= MAX_RESUBSCRIBE_ATTEMPTS) {
         timers.startSingleTimer(s.conv(), new RetrySubscribe(s.conv()),
             Duration.ofMillis(200L << Math.min(local.failedResubscribes, 5)));
-        return this;
-      }
-      String message = Rejection.messageOf(s.failure());
-      for (var e : List.copyOf(local.sessions.entrySet())) {
-        if (s.users().contains(e.getValue())) {
-          e.getKey().tell(new Session.JoinFailed(s.conv(), code, message));
-          leave(s.conv(), e.getKey());
+      } else {
+        // The conversation is gone or keeps failing: end the local subscriptions explicitly.
+        for (var session : List.copyOf(local.sessions.keySet())) {
+          session.tell(new Session.JoinFailed(s.conv(), code, Rejection.messageOf(s.failure())));
+          leave(s.conv(), session);
         }
       }
       return this;
     }
+    if (!local.confirmed) {
+      local.confirmed = true;
+      local.lastSeq = Math.max(local.lastSeq, s.sub().lastSeq());
+    }
     local.failedResubscribes = 0;
-    local.lastSeq = Math.max(local.lastSeq, s.sub().lastSeq());
-    for (var e : List.copyOf(local.sessions.entrySet())) {
-      String user = e.getValue();
-      if (!s.users().contains(user)) {
-        continue;
+    if (joiner != null) {
+      String user = local.sessions.get(joiner);
+      if (user != null && s.sub().notMembers().contains(user)) {
+        joiner.tell(new Session.JoinFailed(s.conv(), ErrorCode.FORBIDDEN, "not a member of this conversation"));
+        leave(s.conv(), joiner);
+      } else if (user != null) {
+        joiner.tell(new Session.Joined(s.conv(), s.sub()));
       }
-      if (s.sub().notMembers().contains(user)) {
-        e.getKey().tell(new Session.JoinFailed(s.conv(), ErrorCode.FORBIDDEN, "not a member of this conversation"));
-        leave(s.conv(), e.getKey());
-      } else if (!s.resubscribe()) {
-        e.getKey().tell(new Session.Joined(s.conv(), s.sub()));
+    } else {
+      for (var e : List.copyOf(local.sessions.entrySet())) {
+        if (s.sub().notMembers().contains(e.getValue())) {
+          e.getKey().tell(new Session.Removed(s.conv()));
+          leave(s.conv(), e.getKey());
+        }
+      }
+    }
+    // Sessions compare their position with the conversation's: one that missed the last message
+    // (published while this hub was not subscribed) fetches it instead of waiting for the next one.
+    Session.Sync sync = new Session.Sync(s.conv(), s.sub().lastSeq());
+    for (var session : local.sessions.keySet()) {
+      if (session != joiner) {
+        session.tell(sync);
       }
     }
     return this;
@@ -170,7 +200,7 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
   private void resubscribe(String conv) {
     Local local = locals.get(conv);
     if (local != null) {
-      subscribe(conv, List.copyOf(local.perUser.keySet()), local.lastSeq, true);
+      subscribe(conv, List.copyOf(local.perUser.keySet()), local.lastSeq, null);
     }
   }
 
@@ -192,13 +222,16 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
       return;
     }
     var entity = sharding.entityRefFor(ConversationEntity.ENTITY_KEY, conv);
-    if (local.perUser.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null) == null) {
+    // Never tell a conversation that did not accept us (an unknown id would be started again).
+    if (local.perUser.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null) == null && local.confirmed) {
       entity.tell(new ConversationEntity.SetPresence(self, user, false));
     }
     if (local.sessions.isEmpty()) {
       locals.remove(conv);
       timers.cancel(conv);
-      entity.tell(new ConversationEntity.Unsubscribe(self));
+      if (local.confirmed) {
+        entity.tell(new ConversationEntity.Unsubscribe(self));
+      }
     }
   }
 

@@ -79,6 +79,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** The user was removed from the conversation. */
   public record Removed(String conv) implements Command {}
 
+  /** The conversation's newest seq as the hub just learned it; a live subscription behind it catches up. */
+  public record Sync(String conv, long lastSeq) implements Command {}
+
+  private record RetryRepair(String conv, long generation) implements Command {}
+
   private record Reply(ServerFrame frame) implements Command {}
 
   private record Fetched(String conv, long generation, HistorySlice slice, Throwable failure) implements Command {}
@@ -113,6 +118,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     boolean repairing;
     List<String> online;
     long lastSeq;
+    /** The newest seq known to exist (from the subscription, messages, syncs); above delivered = a hole. */
+    long knownLast;
     final TreeMap<Long, OutboundFrame> pending = new TreeMap<>();
     /** Non-message frames (typing, presence, receipts, edits) that arrive before the subscription is live. */
     final ArrayDeque<OutboundFrame> early = new ArrayDeque<>();
@@ -140,6 +147,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final Map<String, Sub> subs = new HashMap<>();
   private final Map<String, Long> lastTyping = new HashMap<>();
   private boolean closing;
+  /** Distinguishes history answers across all of this socket's subscriptions, old and new. */
+  private long generations;
 
   private Session(ActorContext<Command> ctx, TimerScheduler<Command> timers, Context node, String user, String token,
       WebSocketConnection.Handle socket) {
@@ -181,6 +190,24 @@ public final class Session extends AbstractBehavior<Session.Command> {
           return this;
         })
         .onMessage(Fetched.class, this::onFetched)
+        .onMessage(Sync.class, y -> {
+          Sub sub = subs.get(y.conv());
+          if (sub != null && y.lastSeq() > sub.knownLast) {
+            sub.knownLast = y.lastSeq();
+            if (sub.phase == Phase.LIVE) {
+              drain(y.conv(), sub);
+            }
+          }
+          return this;
+        })
+        .onMessage(RetryRepair.class, r -> {
+          Sub sub = subs.get(r.conv());
+          if (sub != null && sub.generation == r.generation() && sub.repairing) {
+            sub.repairing = false;
+            drain(r.conv(), sub);
+          }
+          return this;
+        })
         .onMessage(Close.class, c -> {
           close(c.code(), c.reason());
           return this;
@@ -247,6 +274,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private void handle(ClientFrame frame) {
     String conv = frame.conv();
+    if (!ConversationEntity.isValidId(conv)) {
+      error(ErrorCode.BAD_REQUEST, ConversationEntity.INVALID_ID, frame.ref());
+      return;
+    }
     EntityRef<ConversationEntity.Command> entity = node.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv);
     if (frame instanceof ClientFrame.SendFrame f) {
       ask(entity, ConversationEntity.MessageAccepted.class,
@@ -304,9 +335,20 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private <R> void ask(EntityRef<ConversationEntity.Command> entity, Class<R> type,
       Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command,
       Function<R, ServerFrame> toFrame, String ref) {
-    BiFunction<R, Throwable, Command> adapt = (r, failure) -> failure == null
-        ? new Reply(toFrame.apply(r))
-        : new Reply(new ServerFrame.ErrorFrame(Rejection.codeOf(failure), Rejection.messageOf(failure), ref));
+    org.slf4j.Logger log = getContext().getLog();
+    String conv = entity.getEntityId();
+    BiFunction<R, Throwable, Command> adapt = (r, failure) -> {
+      if (failure == null) {
+        return new Reply(toFrame.apply(r));
+      }
+      ErrorCode code = Rejection.codeOf(failure);
+      if (code == ErrorCode.FORBIDDEN) {
+        // Audit trail for authorization failures (who tried what on which conversation).
+        log.info("forbidden: user {} {} on conversation {}: {}", user, type.getSimpleName(), conv,
+            Rejection.messageOf(failure));
+      }
+      return new Reply(new ServerFrame.ErrorFrame(code, Rejection.messageOf(failure), ref));
+    };
     getContext().askWithStatus(type, entity, settings.askTimeout(), command::apply, adapt::apply);
   }
 
@@ -338,6 +380,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     long lastSeq = j.subscription().lastSeq();
     sub.online = j.subscription().online();
     sub.lastSeq = lastSeq;
+    sub.knownLast = Math.max(sub.knownLast, lastSeq);
     if (sub.sinceSeq == null || sub.sinceSeq >= lastSeq) {
       sub.delivered = lastSeq;
       send(new ServerFrame.SubscribedFrame(sub.ref, j.conv(), lastSeq, null, false, sub.online));
@@ -353,7 +396,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private void fetch(String conv, Sub sub, Long beforeSeq, Long afterSeq, int limit) {
-    long generation = ++sub.generation;
+    long generation = ++generations;
+    sub.generation = generation;
     getContext().askWithStatus(HistorySlice.class,
         node.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv), settings.askTimeout(),
         r -> new ConversationEntity.GetHistory(user, beforeSeq, afterSeq, limit, r),
@@ -385,31 +429,40 @@ public final class Session extends AbstractBehavior<Session.Command> {
       return this;
     }
     // A gap repair in a live subscription.
-    sub.repairing = false;
-    if (f.failure() != null && Rejection.codeOf(f.failure()) == ErrorCode.UNAVAILABLE
+    if (f.failure() != null && Rejection.codeOf(f.failure()) != ErrorCode.NOT_IN_MEMORY
         && ++sub.repairAttempts <= MAX_REPAIR_ATTEMPTS) {
-      drain(f.conv(), sub); // the conversation did not answer in time: try again
+      // Not an answer about the messages (a timeout during a hand-off, say): ask again shortly.
+      timers.startSingleTimer("repair-" + f.conv(), new RetryRepair(f.conv(), sub.generation),
+          Duration.ofMillis(250L << sub.repairAttempts));
       return this;
     }
+    sub.repairing = false;
+    boolean progressed = false;
     if (f.failure() == null) {
       for (Message m : f.slice().messages()) {
         if (m.seq() == sub.delivered + 1) {
           socket.send(ProtocolCodec.write(new ServerFrame.MessageFrame(m.view(f.conv()))));
           sub.delivered = m.seq();
+          progressed = true;
         }
       }
     }
-    if (!sub.pending.isEmpty() && sub.pending.firstKey() > sub.delivered + 1 && (f.failure() != null
-        || f.slice().messages().isEmpty())) {
-      // Not recoverable from the conversation's memory: tell the client which range to page from
-      // history (the messages before lastSeq + 1 it has not seen), then go on after the hole.
-      long resumeAt = sub.pending.firstKey() - 1;
-      send(new ServerFrame.SubscribedFrame(null, f.conv(), resumeAt, null, true, null));
-      sub.delivered = resumeAt;
+    if (!progressed && hasHole(sub)) {
+      // The conversation no longer holds the missing messages: say so, never skip silently. The
+      // client pages history before replayedFrom (or before lastSeq + 1 when nothing follows).
+      Long next = sub.pending.isEmpty() ? null : sub.pending.firstKey();
+      long newest = Math.max(sub.knownLast, sub.pending.isEmpty() ? 0 : sub.pending.lastKey());
+      send(new ServerFrame.SubscribedFrame(null, f.conv(), newest, next, true, null));
+      sub.delivered = next == null ? sub.knownLast : next - 1;
     }
     sub.repairAttempts = 0;
     drain(f.conv(), sub);
     return this;
+  }
+
+  /** Messages between what was delivered and what is known to exist are missing. */
+  private static boolean hasHole(Sub sub) {
+    return !sub.pending.isEmpty() ? sub.pending.firstKey() > sub.delivered + 1 : sub.knownLast > sub.delivered;
   }
 
   /** The subscription is live: frames that came early go out now, then buffered messages in order. */
@@ -439,9 +492,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     if (sub.phase == Phase.LIVE && !sub.repairing && d.seq() == sub.delivered + 1 && sub.pending.isEmpty()) {
       sub.delivered = d.seq();
+      sub.knownLast = Math.max(sub.knownLast, d.seq());
       socket.send(d.frame());
       return this;
     }
+    sub.knownLast = Math.max(sub.knownLast, d.seq());
     if (d.seq() > sub.delivered) {
       if (sub.pending.size() >= MAX_PENDING) {
         sub.pending.pollFirstEntry();
@@ -468,9 +523,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
         break;
       }
     }
-    if (!sub.pending.isEmpty() && !sub.repairing) {
+    if (hasHole(sub) && !sub.repairing) {
       sub.repairing = true;
-      int missing = (int) Math.min(sub.pending.firstKey() - sub.delivered - 1, settings.replayLimit());
+      long upTo = sub.pending.isEmpty() ? sub.knownLast : sub.pending.firstKey() - 1;
+      int missing = (int) Math.min(upTo - sub.delivered, settings.replayLimit());
       fetch(conv, sub, null, sub.delivered, missing);
     }
   }

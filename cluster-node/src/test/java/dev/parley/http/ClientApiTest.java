@@ -124,6 +124,20 @@ class ClientApiTest {
     assertEquals("unauthorized", after.code());
   }
 
+  @Test
+  void repeatedFailedLoginsForOneNameAreThrottled() {
+    String victim = name();
+    api.registerAndLogin(victim);
+    for (int i = 0; i < 10; i++) {
+      assertEquals(401, api.post("/api/sessions", null, Map.of("username", victim, "password", "guess-" + i)).status());
+    }
+    var throttled = api.post("/api/sessions", null, Map.of("username", victim, "password", victim + "-password"));
+    assertEquals(429, throttled.status(), "even the right password waits once the budget is spent");
+    assertEquals("rate_limited", throttled.code());
+    // Other users are not affected.
+    api.registerAndLogin(name());
+  }
+
   // -- chatting -----------------------------------------------------------------------------------
 
   @Test
@@ -398,6 +412,16 @@ class ClientApiTest {
       e.send(subscribe(unknown, null));
       assertEquals("not_found", e.next("error").path("code").asText());
     }
+    // Probing unknown ids leaves no conversation in memory either.
+    Thread.sleep(500);
+    assertFalse(TestNodes.hostedConversations(node).contains(unknown), "unknown id still hosted");
+    try (WsClient e = WsClient.connect(url, eveToken)) {
+      e.send(send("x".repeat(200), "x3", "long id"));
+      assertEquals("bad_request", e.next("error").path("code").asText());
+      e.send(send("bad id!", "x4", "odd id"));
+      assertEquals("bad_request", e.next("error").path("code").asText());
+    }
+    assertEquals(400, api.get("/api/conversations/" + "y".repeat(200), eveToken).status());
     assertEquals(403, api.get("/api/conversations/" + conv, eveToken).status());
     assertEquals(404, api.get("/api/conversations/" + unknown, eveToken).status());
     try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(

@@ -432,6 +432,18 @@ class WebSocketConnectionTest {
   }
 
   @Test
+  void aPeerThatAnswersNoPingsIsDroppedAsHalfOpen() throws Exception {
+    WebSocketLimits limits = new WebSocketLimits(64 * 1024, 32, 64, Duration.ofMillis(300));
+    TestListener listener = server.register(TestListener.echo(limits));
+    try (RawClient raw = RawClient.connect(server, listener)) {
+      // The raw client never answers the pings (like a peer whose network vanished without a FIN).
+      Closed closed = listener.firstClose.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertEquals(1006, closed.code());
+      assertTrue(closed.reason().startsWith("peer unresponsive"), closed.reason());
+    }
+  }
+
+  @Test
   void utf8LengthCountsEncodedBytes() {
     for (String s : new String[] {"", "abc", "h\u00e9llo", "\u2713", "\uD83D\uDE00", "a\u00e9\u2713\uD83D\uDE00z"}) {
       assertEquals(s.getBytes(StandardCharsets.UTF_8).length, WebSocketConnection.utf8Length(s), s);
