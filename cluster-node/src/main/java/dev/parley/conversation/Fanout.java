@@ -19,8 +19,15 @@ public sealed interface Fanout extends CborSerializable {
   /** A new message {@code seq}; {@code json} is its {@code message} frame. */
   record Published(String conversationId, long seq, String json) implements Fanout {}
 
-  /** An ephemeral or non-sequenced frame for every subscriber (edited, deleted, receipt, typing, presence). */
-  record Updated(String conversationId, String json) implements Fanout {}
+  /**
+   * An ephemeral or non-sequenced frame for every subscriber (edited, deleted, receipt, typing,
+   * presence) except the sessions of {@code exceptUser} when set (nobody is told about their own presence).
+   */
+  record Updated(String conversationId, String json, String exceptUser) implements Fanout {
+    public Updated(String conversationId, String json) {
+      this(conversationId, json, null);
+    }
+  }
 
   /** A frame for one member's sessions only (e.g. their new unread count after reading on another device). */
   record ForMember(String conversationId, String userId, String json) implements Fanout {}

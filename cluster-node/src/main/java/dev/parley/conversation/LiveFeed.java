@@ -252,7 +252,7 @@ final class LiveFeed {
   private void publishPresence(String user, boolean on) {
     if (!hubs.isEmpty()) {
       publish(new Fanout.Updated(conversationId,
-          ProtocolCodec.write(new ServerFrame.PresenceFrame(conversationId, user, on, clock.instant()))));
+          ProtocolCodec.write(new ServerFrame.PresenceFrame(conversationId, user, on, clock.instant())), user));
     }
   }
 

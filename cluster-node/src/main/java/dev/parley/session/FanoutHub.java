@@ -247,11 +247,11 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
     }
     if (f instanceof Fanout.Published p) {
       local.lastSeq = Math.max(local.lastSeq, p.seq());
-      deliver(local, p.conversationId(), p.seq(), OutboundFrame.text(p.json()), null);
+      deliver(local, p.conversationId(), p.seq(), OutboundFrame.text(p.json()), null, null);
     } else if (f instanceof Fanout.Updated u) {
-      deliver(local, u.conversationId(), 0, OutboundFrame.text(u.json()), null);
+      deliver(local, u.conversationId(), 0, OutboundFrame.text(u.json()), null, u.exceptUser());
     } else if (f instanceof Fanout.ForMember m) {
-      deliver(local, m.conversationId(), 0, OutboundFrame.text(m.json()), m.userId());
+      deliver(local, m.conversationId(), 0, OutboundFrame.text(m.json()), m.userId(), null);
     } else if (f instanceof Fanout.MemberLeft m) {
       for (var e : List.copyOf(local.sessions.entrySet())) {
         if (e.getValue().equals(m.userId())) {
@@ -265,10 +265,11 @@ public final class FanoutHub extends AbstractBehavior<FanoutHub.Command> {
     return this;
   }
 
-  private static void deliver(Local local, String conv, long seq, OutboundFrame frame, String onlyUser) {
+  private static void deliver(Local local, String conv, long seq, OutboundFrame frame, String onlyUser,
+      String exceptUser) {
     Session.Deliver d = new Session.Deliver(conv, seq, frame);
     for (var e : local.sessions.entrySet()) {
-      if (onlyUser == null || onlyUser.equals(e.getValue())) {
+      if ((onlyUser == null || onlyUser.equals(e.getValue())) && !e.getValue().equals(exceptUser)) {
         e.getKey().tell(d);
       }
     }

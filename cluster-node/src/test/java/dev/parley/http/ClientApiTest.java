@@ -194,6 +194,7 @@ class ClientApiTest {
     try (WsClient b = WsClient.connect(url, boToken)) {
       b.send(subscribe(conv, null));
       b.next("subscribed");
+      assertEquals(List.of(), b.drain("presence", Duration.ofMillis(300)), "nobody is told about their own presence");
       WsClient a = WsClient.connect(url, annToken);
       a.send(subscribe(conv, null));
       JsonNode subscribed = a.next("subscribed");
