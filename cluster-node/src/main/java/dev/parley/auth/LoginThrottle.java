@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows password guessing: after {@code maxFailures} failed logins for one username within
- * {@code window}, further logins for that name are refused (429) until the oldest failure ages out,
- * before any password is checked. Per node and in memory: a restart forgets the failures, and an
+ * Slows password guessing: after {@code maxFailures} failed logins for one key (the API uses
+ * username and client address) within {@code window}, further logins for that key are refused (429)
+ * until the oldest failure ages out, before any password is checked. Per node and in memory: a restart forgets the failures, and an
  * attacker spreading guesses over N nodes gets N times the budget.
  */
 public final class LoginThrottle {
@@ -60,6 +60,6 @@ public final class LoginThrottle {
 
   private static String key(String username) {
     String u = username == null ? "" : username;
-    return (u.length() > 64 ? u.substring(0, 64) : u).toLowerCase(java.util.Locale.ROOT);
+    return (u.length() > 128 ? u.substring(0, 128) : u).toLowerCase(java.util.Locale.ROOT);
   }
 }

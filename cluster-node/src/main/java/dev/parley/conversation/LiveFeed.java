@@ -54,11 +54,14 @@ final class LiveFeed {
 
   /** Registers the hub and its online users; replays messages after {@code sinceSeq} held in the window to it. */
   void subscribe(ConversationEntity.Active s, ActorRef<Fanout> hub, Collection<String> users, Long sinceSeq) {
-    // Users who are no longer members (removed while this hub was away) are cut off before anything
-    // is replayed: tells to one hub arrive in order.
-    for (String u : users) {
-      if (!s.isMember(u)) {
-        hub.tell(new Fanout.MemberLeft(conversationId, u));
+    // A hub subscribing again (sinceSeq set) may still have sessions of users removed while it was
+    // away: cut them off before anything is replayed (tells to one hub arrive in order). A first
+    // subscribe is answered per user in the reply instead.
+    if (sinceSeq != null) {
+      for (String u : users) {
+        if (!s.isMember(u)) {
+          hub.tell(new Fanout.MemberLeft(conversationId, u));
+        }
       }
     }
     if (!hubs.containsKey(hub) && users.stream().noneMatch(s::isMember)) {

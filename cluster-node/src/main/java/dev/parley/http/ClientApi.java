@@ -108,7 +108,7 @@ public final class ClientApi extends AllDirectives {
             respond(deps.accounts().register(r.username(), r.password()).thenApply(id -> Map.of("userId", id)),
                 StatusCodes.CREATED)))),
         path("sessions", () -> concat(
-            post(() -> body(LoginRequest.class, this::login)),
+            post(() -> extractRequest(request -> body(LoginRequest.class, r -> login(r, clientAddress(request))))),
             delete(() -> authenticated((user, token) -> respond(deps.sessions().revoke(token).thenApply(existed -> {
               deps.registry().closeToken(token, Session.CLOSE_POLICY, "logged out");
               return null;
@@ -135,18 +135,30 @@ public final class ClientApi extends AllDirectives {
                 respond(receipts(user, conv, seq), StatusCodes.OK))))))));
   }
 
-  private Route login(LoginRequest r) {
-    long wait = deps.loginThrottle().retryAfterMillis(r.username(), System.nanoTime());
+  /** The peer's IP as the socket saw it (never a forwarded header a client could forge); "" when unknown. */
+  private static String clientAddress(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    return request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+        .flatMap(a -> a.getAddress()).map(java.net.InetAddress::getHostAddress).orElse("");
+  }
+
+  /**
+   * Failed logins are counted per (username, client address): guessing from one address is slowed
+   * down, and someone else's guesses cannot lock a user out from their own address (behind a
+   * shared proxy every client has the proxy's address, so it degrades to per username).
+   */
+  private Route login(LoginRequest r, String address) {
+    String key = r.username() + "@" + address;
+    long wait = deps.loginThrottle().retryAfterMillis(key, System.nanoTime());
     if (wait > 0) {
       return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
           "too many failed logins for this user; retry after " + wait + " ms"));
     }
     return respond(deps.accounts().authenticate(r.username(), r.password()).thenCompose(user -> {
       if (user.isEmpty()) {
-        deps.loginThrottle().failed(r.username(), System.nanoTime());
+        deps.loginThrottle().failed(key, System.nanoTime());
         return CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
       }
-      deps.loginThrottle().succeeded(r.username());
+      deps.loginThrottle().succeeded(key);
       return deps.sessions().issue(user.get());
     }), StatusCodes.OK);
   }

@@ -191,4 +191,17 @@ class LiveFeedTest {
     kit.<StatusReply<Done>>runCommand(r -> new ConversationEntity.Typing("bo", r));
     hub.expectNoMessage(Duration.ofMillis(400));
   }
+
+  @Test
+  void aMemberRemovedWhileTheHubWasAwayIsCutOffBeforeTheReplay() {
+    create(ConversationType.SMALL_GROUP, "bo", "cy");
+    kit.<StatusReply<Summary>>runCommand(r -> new ConversationEntity.RemoveMember("ann", "bo", r));
+    post("ann", "after bo left");
+    // The hub comes back (after a restart of the conversation) with bo's session still attached.
+    subscribe(hub, 0L, "bo", "cy");
+    var first = hub.receiveMessage(Duration.ofSeconds(3));
+    assertEquals(new Fanout.MemberLeft(id, "bo"), first, "bo is cut off before anything is replayed");
+    var rest = hub.receiveSeveralMessages(2, Duration.ofSeconds(3));
+    assertTrue(rest.stream().anyMatch(f -> f instanceof Fanout.Published p && p.seq() == 1));
+  }
 }

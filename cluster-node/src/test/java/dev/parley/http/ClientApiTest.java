@@ -403,7 +403,9 @@ class ClientApiTest {
     String unknown = "no-such-" + UUID.randomUUID();
     try (WsClient e = WsClient.connect(url, eveToken)) {
       e.send(subscribe(conv, null));
-      assertEquals("forbidden", e.next("error").path("code").asText());
+      JsonNode refused = e.next("error");
+      assertEquals("forbidden", refused.path("code").asText());
+      assertEquals("sub", refused.path("ref").asText(), "the refusal answers the subscribe frame");
       e.send(send(conv, "x1", "let me in"));
       assertEquals("forbidden", e.next("error").path("code").asText());
       e.send("{\"type\":\"read\",\"conv\":\"" + conv + "\",\"upTo\":1}");
