@@ -410,7 +410,7 @@ public final class ChatClient {
       String who = t.users() == null ? t.count() + " people" : t.users().isEmpty() ? "nobody" : String.join(", ", t.users());
       print("typing: " + who + where(t.conv()));
     } else if (f instanceof ServerFrame.PresenceFrame p) {
-      print("presence: " + p.user() + (p.online() ? " online" : " offline"));
+      print("presence: " + p.user() + (p.online() ? " online" : " offline") + where(p.conv()));
     } else if (f instanceof ServerFrame.ErrorFrame e) {
       if (e.ref() != null && e.ref().matches("(re)?join:.*")) {
         joined.remove(e.ref().substring(e.ref().indexOf(':') + 1));
