@@ -69,4 +69,19 @@ public final class TestNodes {
       throw new IllegalStateException(e);
     }
   }
+
+  /** Waits until the node sees {@code n} Up members in its cluster. */
+  public static void awaitUpMembers(ParleyNode node, int n, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      long up = java.util.stream.StreamSupport.stream(
+              org.apache.pekko.cluster.typed.Cluster.get(node.system()).state().getMembers().spliterator(), false)
+          .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count();
+      if (up == n) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("cluster did not reach " + n + " Up members");
+  }
 }

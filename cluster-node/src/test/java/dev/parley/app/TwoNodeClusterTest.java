@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +41,7 @@ class TwoNodeClusterTest {
             "parley.cluster.roles", "frontend",
             "parley.cluster.seed-nodes", seed,
             "parley.conversation.sharding-role", "conversation")));
-        awaitUpMembers(frontend, 2);
+        TestNodes.awaitUpMembers(frontend, 2, TIMEOUT);
 
         String id = "cross-node";
         Summary created = NodeRecoveryTest.<Summary>ask(frontend, id,
@@ -73,17 +71,5 @@ class TwoNodeClusterTest {
     }
   }
 
-  private static void awaitUpMembers(ParleyNode node, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      long up = java.util.stream.StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
-          .filter(m -> m.status() == MemberStatus.up()).count();
-      if (up == n) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("cluster did not reach " + n + " Up members");
-  }
 
 }

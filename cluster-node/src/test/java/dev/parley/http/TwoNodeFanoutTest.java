@@ -12,8 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +50,7 @@ class TwoNodeFanoutTest {
       try {
         b = ParleyNode.start(TestNodes.postgres(db, dir.resolve("b"), settings(keyPrefix,
             Map.of("parley.cluster.seed-nodes", a.system().address().toString()))));
-        awaitUp(b, 2);
+        TestNodes.awaitUpMembers(b, 2, TIMEOUT);
         ApiClient viaA = new ApiClient(a.httpUrl());
         ApiClient viaB = new ApiClient(b.httpUrl());
         String ann = PREFIX + "ann";
@@ -112,18 +110,5 @@ class TwoNodeFanoutTest {
         }
       }
     }
-  }
-
-  private static void awaitUp(ParleyNode node, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      long up = java.util.stream.StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
-          .filter(m -> m.status() == MemberStatus.up()).count();
-      if (up == n) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("cluster did not reach " + n + " Up members");
   }
 }
