@@ -46,7 +46,8 @@ public final class Rejection {
     return "internal error";
   }
 
-  private static Throwable unwrap(Throwable t) {
+  /** The failure inside the CompletionException / ExecutionException wrappers of async stages. */
+  public static Throwable unwrap(Throwable t) {
     while ((t instanceof java.util.concurrent.CompletionException
             || t instanceof java.util.concurrent.ExecutionException)
         && t.getCause() != null) {

@@ -46,7 +46,7 @@ public final class ApiErrors {
 
   /** Any failure of a request: our coded rejections keep their code and message; the rest is internal. */
   public static HttpResponse response(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = Rejection.unwrap(failure);
     if (t instanceof ProtocolException p) {
       logServerSide(p.code(), t);
       return response(p.code(), p.getMessage());
@@ -85,12 +85,4 @@ public final class ApiErrors {
     };
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 }
