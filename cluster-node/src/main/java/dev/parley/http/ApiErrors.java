@@ -84,5 +84,4 @@ public final class ApiErrors {
       default -> status.intValue() >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
     };
   }
-
 }
