@@ -54,14 +54,12 @@ public final class ParleyNode {
   private final String managementUrl;
   private final ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations;
   private final String httpUrl;
-  private final SessionRegistry sessions;
 
   private ParleyNode(ActorSystem<Void> system, ConversationSettings conversationSettings,
       NodeConfig.Database database, String managementUrl,
-      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations, String httpUrl, SessionRegistry sessions) {
+      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations, String httpUrl) {
     this.system = system;
     this.httpUrl = httpUrl;
-    this.sessions = sessions;
     this.conversations = conversations;
     this.conversationSettings = conversationSettings;
     this.database = database;
@@ -89,23 +87,22 @@ public final class ParleyNode {
       }
       ClusterHubs hubs = ClusterHubs.start(system);
       var region = ConversationEntity.init(system, settings, LiveSettings.fromConfig(config), hubs, Clock.systemUTC());
-      ClientEdge edge = startClientApi(system, config, db, settings);
+      String httpUrl = startClientApi(system, config, db, settings);
       var binding = PekkoManagement.get(system.classicSystem()).start()
           .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      return new ParleyNode(system, settings, db, binding.toString(), region, edge.httpUrl(), edge.sessions());
+      return new ParleyNode(system, settings, db, binding.toString(), region, httpUrl);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
     }
   }
 
-  private record ClientEdge(String httpUrl, SessionRegistry sessions) {}
-
   /**
    * Starts what clients talk to: accounts and session tokens (Redis in full mode, memory in
-   * embedded mode), the membership index, this node's fan-out hub and the HTTP server.
+   * embedded mode), the membership index, this node's fan-out hub and the HTTP server. Returns the
+   * base URL clients use.
    */
-  private static ClientEdge startClientApi(ActorSystem<Void> system, Config config, NodeConfig.Database db,
+  private static String startClientApi(ActorSystem<Void> system, Config config, NodeConfig.Database db,
       ConversationSettings settings) throws Exception {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley-blocking-dispatcher"));
     HikariConfig pool = new HikariConfig();
@@ -158,7 +155,7 @@ public final class ParleyNode {
         });
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     String shownHost = host.equals("0.0.0.0") ? "127.0.0.1" : host;
-    return new ClientEdge("http://" + shownHost + ":" + binding.localAddress().getPort(), registry);
+    return "http://" + shownHost + ":" + binding.localAddress().getPort();
   }
 
   /** Where clients connect, e.g. {@code http://127.0.0.1:8080} (REST under /api, WebSocket at /ws). */
@@ -169,11 +166,6 @@ public final class ParleyNode {
   /** The Redis URL of full mode, empty in embedded mode. */
   public String redisUrl() {
     return system.settings().config().getString("parley.redis.url").trim();
-  }
-
-  /** This node's open client sessions. */
-  public SessionRegistry sessions() {
-    return sessions;
   }
 
   public ActorSystem<Void> system() {

@@ -172,10 +172,10 @@ public final class ClientApi extends AllDirectives {
     return requireUsers(members)
         .thenCompose(v -> this.<Summary>ask(id, rt -> new ConversationEntity.Create(user, r.type(), r.name(), members, rt)))
         .thenCompose(summary -> {
-          List<String> all = new ArrayList<>(members);
-          return deps.membership().added(id, List.of(user), Role.OWNER)
-              .thenCompose(v -> deps.membership().added(id, all, Role.MEMBER))
-              .thenCompose(v -> info(user, id));
+          Map<String, Role> roles = new java.util.LinkedHashMap<>();
+          roles.put(user, Role.OWNER);
+          members.forEach(m -> roles.put(m, Role.MEMBER));
+          return deps.membership().added(id, roles).thenCompose(v -> info(user, id));
         });
   }
 
@@ -187,8 +187,14 @@ public final class ClientApi extends AllDirectives {
   private CompletionStage<ConversationInfo> addMembers(String user, String conv, AddMembersRequest r) {
     return requireUsers(r.userIds())
         .thenCompose(v -> this.<Summary>ask(conv, rt -> new ConversationEntity.AddMembers(user, r.userIds(), r.role(), rt)))
-        .thenCompose(s -> deps.membership().added(conv, r.userIds(), r.role()))
+        .thenCompose(s -> deps.membership().added(conv, roles(r.userIds(), r.role())))
         .thenCompose(v -> info(user, conv));
+  }
+
+  private static Map<String, Role> roles(List<String> userIds, Role role) {
+    Map<String, Role> roles = new java.util.LinkedHashMap<>();
+    userIds.forEach(u -> roles.put(u, role));
+    return roles;
   }
 
   private CompletionStage<Object> removeMember(String user, String conv, String member) {
@@ -245,34 +251,38 @@ public final class ClientApi extends AllDirectives {
    * replaces this with one SQL query plus cached summaries.
    */
   private CompletionStage<ConversationList> myConversations(String user) {
-    return deps.membership().conversationsOf(user, MAX_LISTED).thenCompose(ids -> {
-      List<CompletableFuture<Optional<ConversationListItem>>> items = ids.stream().map(conv -> {
-        CompletionStage<Summary> s = ask(conv, rt -> new ConversationEntity.GetSummary(user, rt));
-        CompletionStage<ConversationEntity.ReadPosition> u = ask(conv, rt -> new ConversationEntity.GetUnread(user, rt));
-        return s.thenCombine(u, (sum, pos) -> Optional.of(new ConversationListItem(conv, sum.type(), sum.name(),
-                sum.lastMessage() == null ? null : sum.lastMessage().view(conv), pos.unread())))
-            // The index can briefly lag the entity (e.g. just removed): leave such rows out.
-            .exceptionally(e -> Optional.empty())
-            .toCompletableFuture();
-      }).toList();
-      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> new ConversationList(
-          items.stream().map(CompletableFuture::join).flatMap(Optional::stream)
-              .sorted(Comparator.comparing((ConversationListItem i) ->
-                  i.lastMessage() == null ? java.time.Instant.EPOCH : i.lastMessage().at()).reversed())
-              .toList()));
-    });
+    return forEachOfMine(user, conv -> {
+      CompletionStage<Summary> s = ask(conv, rt -> new ConversationEntity.GetSummary(user, rt));
+      CompletionStage<ConversationEntity.ReadPosition> u = ask(conv, rt -> new ConversationEntity.GetUnread(user, rt));
+      return s.thenCombine(u, (sum, pos) -> new ConversationListItem(conv, sum.type(), sum.name(),
+          sum.lastMessage() == null ? null : sum.lastMessage().view(conv), pos.unread()));
+    }).thenApply(items -> new ConversationList(items.stream()
+        .sorted(Comparator.comparing((ConversationListItem i) ->
+            i.lastMessage() == null ? java.time.Instant.EPOCH : i.lastMessage().at()).reversed())
+        .toList()));
   }
 
   private CompletionStage<UnreadCounts> unreadCounts(String user) {
+    return forEachOfMine(user, conv -> this.<ConversationEntity.ReadPosition>ask(conv,
+            rt -> new ConversationEntity.GetUnread(user, rt))
+        .thenApply(p -> new UnreadCount(conv, p.unread(), p.lastSeq())))
+        .thenApply(UnreadCounts::new);
+  }
+
+  /**
+   * Asks each of the user's conversations (from the membership index, at most 200) in parallel.
+   * A conversation that fails to answer is left out: the index can briefly lag the entity (e.g. a
+   * member just removed), and one slow conversation must not fail the whole list.
+   */
+  private <T> CompletionStage<List<T>> forEachOfMine(String user, Function<String, CompletionStage<T>> perConversation) {
     return deps.membership().conversationsOf(user, MAX_LISTED).thenCompose(ids -> {
-      List<CompletableFuture<Optional<UnreadCount>>> items = ids.stream()
-          .map(conv -> this.<ConversationEntity.ReadPosition>ask(conv, rt -> new ConversationEntity.GetUnread(user, rt))
-              .thenApply(p -> Optional.of(new UnreadCount(conv, p.unread(), p.lastSeq())))
+      List<CompletableFuture<Optional<T>>> items = ids.stream()
+          .map(conv -> perConversation.apply(conv).thenApply(Optional::of)
               .exceptionally(e -> Optional.empty())
               .toCompletableFuture())
           .toList();
-      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> new UnreadCounts(
-          items.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList()));
+      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new))
+          .thenApply(v -> items.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
     });
   }
 

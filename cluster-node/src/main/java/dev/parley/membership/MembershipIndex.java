@@ -8,8 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -36,10 +36,10 @@ public final class MembershipIndex {
   }
 
   /**
-   * Records the users as members with the role they joined with; rows of existing members stay as
+   * Records the users as members with the role they joined with (one batch); rows of existing members stay as
    * they are (the entity skips existing members too).
    */
-  public CompletionStage<Void> added(String conversationId, Collection<String> userIds, Role role) {
+  public CompletionStage<Void> added(String conversationId, Map<String, Role> roles) {
     String sql = postgres
         ? "INSERT INTO conversation_users (conversation_id, user_id, role) VALUES (?, ?, ?) "
             + "ON CONFLICT (conversation_id, user_id) DO NOTHING"
@@ -48,10 +48,10 @@ public final class MembershipIndex {
             + "WHEN NOT MATCHED THEN INSERT (conversation_id, user_id, role) VALUES (s.c, s.u, s.r)";
     return run(c -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (String u : userIds) {
+        for (var member : roles.entrySet()) {
           ps.setString(1, conversationId);
-          ps.setString(2, u);
-          ps.setString(3, role.name());
+          ps.setString(2, member.getKey());
+          ps.setString(3, member.getValue().name());
           ps.addBatch();
         }
         ps.executeBatch();

@@ -1,7 +1,6 @@
 package dev.parley.session;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -46,10 +45,6 @@ public final class SessionRegistry {
     return connections.getOrDefault(user, 0);
   }
 
-  public int openSessions() {
-    return tokenOf.size();
-  }
-
   /** The user's send bucket, shared by all their sockets on this node. */
   TokenBucket sendBucket(String user) {
     return sendBuckets.computeIfAbsent(user, u -> new TokenBucket(settings.sendRate(), settings.sendBurst(), System.nanoTime()));
@@ -77,7 +72,4 @@ public final class SessionRegistry {
     tokenOf.keySet().forEach(s -> s.tell(new Session.Close(code, reason)));
   }
 
-  public Set<ActorRef<Session.Command>> sessions() {
-    return Set.copyOf(tokenOf.keySet());
-  }
 }
