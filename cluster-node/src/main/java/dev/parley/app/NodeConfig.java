@@ -48,6 +48,9 @@ public final class NodeConfig {
     d.put(slick + "db.user", db.user());
     d.put(slick + "db.password", db.password());
 
+    // pekko-projection-jdbc needs its SQL dialect named (there is no default).
+    d.put("pekko.projection.jdbc.dialect", db.embedded() ? "h2-dialect" : "postgres-dialect");
+
     List<String> seeds = split(c.getString("parley.cluster.seed-nodes"));
     d.put("pekko.cluster.seed-nodes", seeds);
     d.put("pekko.cluster.roles", split(c.getString("parley.cluster.roles")));

@@ -4,6 +4,23 @@ import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.auth.Accounts;
+import dev.parley.cache.CacheSettings;
+import dev.parley.cache.CacheStats;
+import dev.parley.cache.FallbackGate;
+import dev.parley.cache.LocalMessageCache;
+import dev.parley.cache.MessageCache;
+import dev.parley.cache.RedisMessageCache;
+import dev.parley.history.HistoryService;
+import dev.parley.metrics.NodeMetrics;
+import dev.parley.readmodel.Jdbc;
+import dev.parley.readmodel.MessageStore;
+import dev.parley.readmodel.Partitions;
+import dev.parley.readmodel.ReadModelProjection;
+import dev.parley.readmodel.ReadModelSettings;
+import dev.parley.receipts.ReceiptSettings;
+import dev.parley.receipts.ReceiptSink;
+import dev.parley.receipts.ReceiptStore;
+import dev.parley.receipts.ReceiptWriter;
 import dev.parley.auth.AuthSettings;
 import dev.parley.auth.InMemorySessionStore;
 import dev.parley.auth.LoginThrottle;
@@ -43,7 +60,7 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * One running Parley node: the schema migrated, the ActorSystem in the cluster, the conversation
- * shard region, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
+ * shard region, the read-model projection and partition maintenance, the receipt writer, the message cache, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
  * cluster routes. {@link #stop()} runs CoordinatedShutdown: open sockets are closed with 1001 (going
  * away), the HTTP port is unbound, shards are handed off to the remaining nodes, then the node leaves.
  */
@@ -54,11 +71,13 @@ public final class ParleyNode {
   private final String managementUrl;
   private final ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations;
   private final String httpUrl;
+  private final Parts parts;
 
   private ParleyNode(ActorSystem<Void> system, ConversationSettings conversationSettings,
       NodeConfig.Database database, String managementUrl,
-      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations, String httpUrl) {
+      ActorRef<ShardingEnvelope<ConversationEntity.Command>> conversations, String httpUrl, Parts parts) {
     this.system = system;
+    this.parts = parts;
     this.httpUrl = httpUrl;
     this.conversations = conversations;
     this.conversationSettings = conversationSettings;
@@ -85,12 +104,18 @@ public final class ParleyNode {
               + "on one database would both host the same conversations.", self);
         }
       }
+      Parts parts = Parts.start(system, config, db);
       ClusterHubs hubs = ClusterHubs.start(system);
-      var region = ConversationEntity.init(system, settings, LiveSettings.fromConfig(config), hubs, Clock.systemUTC());
-      String httpUrl = startClientApi(system, config, db, settings);
+      var services = new ConversationEntity.Services(LiveSettings.fromConfig(config), hubs, parts.receipts,
+          ReceiptSettings.fromConfig(config), parts.cache, CacheSettings.fromConfig(config));
+      var region = ConversationEntity.init(system, settings, services, Clock.systemUTC());
+      ReadModelSettings readModel = ReadModelSettings.fromConfig(config);
+      ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel);
+      Partitions.schedule(system, parts.dataSource, !db.embedded(), Clock.systemUTC(), readModel);
+      String httpUrl = startClientApi(system, config, settings, parts);
       var binding = PekkoManagement.get(system.classicSystem()).start()
           .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      return new ParleyNode(system, settings, db, binding.toString(), region, httpUrl);
+      return new ParleyNode(system, settings, db, binding.toString(), region, httpUrl, parts);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
@@ -98,52 +123,89 @@ public final class ParleyNode {
   }
 
   /**
-   * Starts what clients talk to: accounts and session tokens (Redis in full mode, memory in
-   * embedded mode), the membership index, this node's fan-out hub and the HTTP server. Returns the
-   * base URL clients use.
+   * What the node's components share: the SQL pool (client API, read model, receipts, history), Redis
+   * (session tokens and the message cache) or their in-JVM stand-ins, the receipt sink (the writer,
+   * or Kafka), the metrics registry. Closed when the actor system terminates, after coordinated
+   * shutdown has handed off the shards (whose final receipt batches the sink drains first).
    */
-  private static String startClientApi(ActorSystem<Void> system, Config config, NodeConfig.Database db,
-      ConversationSettings settings) throws Exception {
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley-blocking-dispatcher"));
-    HikariConfig pool = new HikariConfig();
-    pool.setJdbcUrl(db.url());
-    pool.setUsername(db.user());
-    pool.setPassword(db.password());
-    pool.setDriverClassName(db.driver());
-    pool.setMaximumPoolSize(config.getInt("parley.db.api-pool-size"));
-    pool.setPoolName("parley-api");
-    HikariDataSource dataSource = new HikariDataSource(pool);
-    AuthSettings auth = AuthSettings.fromConfig(config);
-    SessionStore tokens;
-    String redisUrl = config.getString("parley.redis.url").trim();
-    RedisClient redis = null;
-    if (redisUrl.isEmpty()) {
-      tokens = new InMemorySessionStore(auth, Clock.systemUTC());
-    } else {
-      redis = RedisClient.create(redisUrl);
-      StatefulRedisConnection<String, String> connection = redis.connect();
-      tokens = new RedisSessionStore(connection, auth, Clock.systemUTC());
-    }
-    RedisClient redisToClose = redis;
-    system.getWhenTerminated().thenRun(() -> {
-      tokens.close();
-      if (redisToClose != null) {
-        redisToClose.shutdown();
+  static final class Parts {
+    final NodeMetrics metrics = new NodeMetrics();
+    HikariDataSource dataSource;
+    Executor blocking;
+    StatefulRedisConnection<String, String> redis;
+    MessageCache cache;
+    ReceiptStore receiptStore;
+    ReceiptSink receipts;
+
+    static Parts start(ActorSystem<Void> system, Config config, NodeConfig.Database db) {
+      Parts p = new Parts();
+      p.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley-blocking-dispatcher"));
+      HikariConfig pool = new HikariConfig();
+      pool.setJdbcUrl(db.url());
+      pool.setUsername(db.user());
+      pool.setPassword(db.password());
+      pool.setDriverClassName(db.driver());
+      pool.setMaximumPoolSize(config.getInt("parley.db.api-pool-size"));
+      pool.setPoolName("parley-sql");
+      p.dataSource = new HikariDataSource(pool);
+      String redisUrl = config.getString("parley.redis.url").trim();
+      RedisClient redisClient = redisUrl.isEmpty() ? null : RedisClient.create(redisUrl);
+      CacheSettings cacheSettings = CacheSettings.fromConfig(config);
+      if (redisClient == null) {
+        p.cache = new LocalMessageCache(cacheSettings, new CacheStats(p.metrics.registry(), "local"), Clock.systemUTC());
+      } else {
+        p.redis = redisClient.connect();
+        p.cache = new RedisMessageCache(p.redis, cacheSettings, new CacheStats(p.metrics.registry(), "redis"));
       }
-      dataSource.close();
-    });
+      ReceiptSettings receiptSettings = ReceiptSettings.fromConfig(config);
+      p.receiptStore = new ReceiptStore(new Jdbc(p.dataSource, !db.embedded()), p.metrics.registry());
+      ReceiptWriter writer = new ReceiptWriter(p.receiptStore, receiptSettings, p.blocking, system,
+          p.metrics.registry());
+      p.receipts = writer;
+      // Runs after the shards handed off (their entities' final batches are queued by then).
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "drain-receipt-writer", () -> writer.drain(Duration.ofSeconds(5)));
+      system.getWhenTerminated().thenRun(() -> {
+        if (redisClient != null) {
+          redisClient.shutdown();
+        }
+        p.dataSource.close();
+      });
+      return p;
+    }
+  }
+
+  /**
+   * Starts what clients talk to: accounts and session tokens (Redis in full mode, memory in
+   * embedded mode), the membership index, history, this node's fan-out hub and the HTTP server.
+   * Returns the base URL clients use.
+   */
+  private static String startClientApi(ActorSystem<Void> system, Config config, ConversationSettings settings,
+      Parts parts) throws Exception {
+    AuthSettings auth = AuthSettings.fromConfig(config);
+    SessionStore tokens = parts.redis == null
+        ? new InMemorySessionStore(auth, Clock.systemUTC())
+        : new RedisSessionStore(parts.redis, auth, Clock.systemUTC());
+    system.getWhenTerminated().thenRun(tokens::close);
+    boolean postgres = !NodeConfig.Database.of(config).embedded();
+    MembershipIndex membership = new MembershipIndex(parts.dataSource, parts.blocking, postgres);
+    CacheSettings cacheSettings = CacheSettings.fromConfig(config);
+    HistoryService history = new HistoryService(ClusterSharding.get(system), settings.askTimeout(), parts.cache,
+        new MessageStore(new Jdbc(parts.dataSource, postgres)), membership,
+        new FallbackGate(cacheSettings.fallbackConcurrency(), cacheSettings.fallbackQueue(), parts.blocking,
+            parts.metrics.registry()),
+        parts.blocking, settings.maxHistoryPage());
 
     SessionSettings sessionSettings = SessionSettings.fromConfig(config);
     SessionRegistry registry = new SessionRegistry(sessionSettings);
     var hub = system.systemActorOf(FanoutHub.create(settings.askTimeout()), "parley-fanout-hub", Props.empty());
     ClusterSharding sharding = ClusterSharding.get(system);
     var api = new ClientApi(new ClientApi.Dependencies(system, sharding,
-        new Accounts(dataSource, auth, blocking), tokens,
-        new MembershipIndex(dataSource, blocking, !db.embedded()), registry,
-        new Session.Context(sessionSettings, sharding, hub, tokens, registry),
+        new Accounts(parts.dataSource, auth, parts.blocking), tokens, membership, registry,
+        new Session.Context(sessionSettings, sharding, hub, tokens, registry, history),
         new LoginThrottle(config.getInt("parley.auth.max-login-failures"),
             config.getDuration("parley.auth.login-failure-window")),
-        settings.askTimeout()));
+        history, parts.metrics::scrape, settings.askTimeout()));
 
     String host = config.getString("parley.http.host");
     ServerBinding binding = Http.get(system).newServerAt(host, config.getInt("parley.http.port"))
@@ -156,6 +218,21 @@ public final class ParleyNode {
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     String shownHost = host.equals("0.0.0.0") ? "127.0.0.1" : host;
     return "http://" + shownHost + ":" + binding.localAddress().getPort();
+  }
+
+  /** The node's metrics registry (also served at {@code /metrics}). */
+  public NodeMetrics metrics() {
+    return parts.metrics;
+  }
+
+  /** The node's recent-message cache (Redis in full mode, in-JVM in embedded mode). */
+  public MessageCache cache() {
+    return parts.cache;
+  }
+
+  /** The node's SQL pool (read model, receipts, accounts). */
+  public javax.sql.DataSource dataSource() {
+    return parts.dataSource;
   }
 
   /** Where clients connect, e.g. {@code http://127.0.0.1:8080} (REST under /api, WebSocket at /ws). */

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.util.StdConverter;
 import dev.parley.CborSerializable;
+import dev.parley.cache.CacheSettings;
+import dev.parley.cache.MessageCache;
+import dev.parley.receipts.ReceiptBatch;
+import dev.parley.receipts.ReceiptSettings;
+import dev.parley.receipts.ReceiptSink;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ErrorCode;
@@ -60,13 +65,17 @@ import org.pcollections.TreePVector;
  * short tail. The idempotent-send window and the recent messages live in the state, so a retried send
  * after a restart or a move to another node still returns the original ack.
  *
- * <p>What does not: read and delivered positions are not journal events. They live in
- * {@link ReadPositions} in this actor's memory and are lost whenever this actor stops (a crash, but
- * also idle passivation and a shard hand-off) unless already handed to the receipt writer, which the
- * receipts issue adds together with flushing on passivation, hand-off and shutdown. Until then,
- * after recovery each member is back at the last message they posted (their unread count never
- * starts before the seq at which they joined), both taken from the journal. Channel views of members
- * who left are kept in memory only, likewise.
+ * <p>Read and delivered positions are not journal events. They live in {@link ReadPositions} in
+ * this actor's memory; the members that moved are handed to the {@link ReceiptSink} every
+ * {@code flush-interval} (or at once when {@code flush-max} members are dirty), and on passivation
+ * and shard hand-off (which coordinated shutdown goes through). On start the stored positions are
+ * restored (commands wait in the stash meanwhile). A hard crash loses the positions that moved
+ * since the last hand-off: at most one flush interval. After a restore each member is also at
+ * least at the last message they posted, known from the journal.
+ *
+ * <p>After each persisted message, edit or deletion the entity writes the recent-message cache
+ * through ({@link MessageCache}); a failed cache write is repaired by rewriting the whole cached
+ * window until it succeeds.
  */
 public final class ConversationEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -208,6 +217,37 @@ public final class ConversationEntity
 
   /** Timer: expire typing signals and publish coalesced counts. */
   public enum LiveTick implements Command {
+    INSTANCE
+  }
+
+  /** Timer: hand the dirty read positions to the receipt sink. */
+  public enum FlushTick implements Command {
+    INSTANCE
+  }
+
+  /** Timer: ask the receipt sink for the stored positions (again, after a failure). */
+  public enum LoadPositions implements Command {
+    INSTANCE
+  }
+
+  /** The stored positions arrived (or could not be read: {@code failure} non-null). */
+  public record PositionsLoaded(Map<String, long[]> stored, Throwable failure) implements Command {}
+
+  /** The receipt sink stored ({@code ok}) or failed to store a batch. */
+  public record FlushDone(List<ReadPositions.Dirty> entries, boolean ok) implements Command {}
+
+  /** A cache write failed: rewrite the cached window until it succeeds. */
+  public enum CacheWriteFailed implements Command {
+    INSTANCE
+  }
+
+  /** Timer: rewrite the cached window after a failed write. */
+  public enum CacheRepair implements Command {
+    INSTANCE
+  }
+
+  /** A cache repair succeeded. */
+  public enum CacheRepaired implements Command {
     INSTANCE
   }
 
@@ -901,11 +941,24 @@ public final class ConversationEntity
   // ------------------------------------------------------------------------------------------
   // Sharding and construction.
 
+  /**
+   * What an entity uses besides its journal: the live feed's settings and the node's hubs, where
+   * receipts go (and are restored from), and the recent-message cache.
+   */
+  public record Services(LiveSettings live, HubDirectory hubs, ReceiptSink receipts, ReceiptSettings receiptSettings,
+      MessageCache cache, CacheSettings cacheSettings) {
+    /** For tests of the entity alone: no hubs, receipts and cache writes go nowhere. */
+    public static Services none() {
+      return new Services(LiveSettings.DEFAULTS, HubDirectory.NONE, ReceiptSink.NONE, ReceiptSettings.DEFAULTS,
+          MessageCache.NONE, CacheSettings.DEFAULTS);
+    }
+  }
+
   /** Starts (or joins) the conversation shard region on this node. */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, ConversationSettings settings,
-      LiveSettings live, HubDirectory hubDirectory, Clock clock) {
+      Services services, Clock clock) {
     Entity<Command, ShardingEnvelope<Command>> entity =
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, live, hubDirectory, clock, ctx.getShard()))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, services, clock, ctx.getShard()))
             .withStopMessage(Passivate.INSTANCE);
     if (!settings.shardingRole().isEmpty()) {
       entity = entity.withRole(settings.shardingRole());
@@ -915,13 +968,20 @@ public final class ConversationEntity
 
   /** The entity outside sharding (tests); an unknown id then simply stays idle instead of asking to be passivated. */
   public static Behavior<Command> create(String conversationId, ConversationSettings settings, Clock clock) {
-    return create(conversationId, settings, LiveSettings.DEFAULTS, HubDirectory.NONE, clock, null);
+    return create(conversationId, settings, Services.none(), clock, null);
   }
 
-  static Behavior<Command> create(String conversationId, ConversationSettings settings, LiveSettings live,
-      HubDirectory hubDirectory, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+  /** The entity outside sharding with the given services (tests of flushing and restoring). */
+  public static Behavior<Command> create(String conversationId, ConversationSettings settings, Services services,
+      Clock clock) {
+    return create(conversationId, settings, services, clock, null);
+  }
+
+  static Behavior<Command> create(String conversationId, ConversationSettings settings, Services services,
+      Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConversationEntity(
-        conversationId, settings, clock, ctx, timers, new LiveFeed(conversationId, live, clock), hubDirectory, shard)));
+        conversationId, settings, clock, ctx, timers, new LiveFeed(conversationId, services.live(), clock),
+        services, shard)));
   }
 
   public static PersistenceId persistenceIdOf(String conversationId) {
@@ -939,9 +999,17 @@ public final class ConversationEntity
   private final TimerScheduler<Command> timers;
   private final LiveFeed live;
   private final HubDirectory hubDirectory;
+  private final ReceiptSink receipts;
+  private final ReceiptSettings receiptSettings;
+  private final MessageCache cache;
+  private final CacheSettings cacheSettings;
+  /** False from recovery until the stored positions are restored; commands wait in the stash meanwhile. */
+  private boolean positionsLoaded = true;
+  private boolean flushInFlight;
+  private boolean cacheStale;
 
   private ConversationEntity(String conversationId, ConversationSettings settings, Clock clock,
-      ActorContext<Command> ctx, TimerScheduler<Command> timers, LiveFeed live, HubDirectory hubDirectory,
+      ActorContext<Command> ctx, TimerScheduler<Command> timers, LiveFeed live, Services services,
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(persistenceIdOf(conversationId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -952,7 +1020,11 @@ public final class ConversationEntity
     this.ctx = ctx;
     this.timers = timers;
     this.live = live;
-    this.hubDirectory = hubDirectory;
+    this.hubDirectory = services.hubs();
+    this.receipts = services.receipts();
+    this.receiptSettings = services.receiptSettings();
+    this.cache = services.cache();
+    this.cacheSettings = services.cacheSettings();
     this.shard = shard;
     this.tags = Set.of("conversation-" + Math.floorMod(conversationId.hashCode(), TAG_COUNT));
   }
@@ -984,6 +1056,8 @@ public final class ConversationEntity
           }
           positions.retainOnly(floors);
           if (state instanceof Active) {
+            positionsLoaded = false;
+            loadPositions();
             live.announceStart(hubDirectory.hubs());
           }
         })
@@ -1054,8 +1128,182 @@ public final class ConversationEntity
           }
           return Effect().noReply();
         })
-        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
-    return b.build();
+        .onCommand(FlushTick.class, (s, c) -> {
+          flush(s);
+          return Effect().noReply();
+        })
+        .onCommand(FlushDone.class, (s, c) -> {
+          flushInFlight = false;
+          if (c.ok()) {
+            positions.flushed(c.entries());
+          } else {
+            positions.redirty(c.entries());
+          }
+          positionsChanged(s);
+          return Effect().noReply();
+        })
+        .onCommand(PositionsLoaded.class, this::onPositionsLoaded)
+        .onCommand(LoadPositions.class, (s, c) -> {
+          loadPositions();
+          return Effect().noReply();
+        })
+        .onCommand(CacheWriteFailed.class, (s, c) -> {
+          cacheStale = true;
+          if (!timers.isTimerActive(CacheRepair.INSTANCE)) {
+            timers.startSingleTimer(CacheRepair.INSTANCE, cacheSettings.repairInterval());
+          }
+          return Effect().noReply();
+        })
+        .onCommand(CacheRepair.class, (s, c) -> {
+          if (cacheStale) {
+            writeCache(cache.replaced(conversationId, windowViews(s), s.lastSeq()), true);
+          }
+          return Effect().noReply();
+        })
+        .onCommand(CacheRepaired.class, (s, c) -> {
+          cacheStale = false;
+          return Effect().noReply();
+        })
+        .onCommand(Passivate.class, (s, c) -> {
+          // Passivation, shard hand-off and coordinated shutdown all end here: hand over what moved.
+          flushOnStop(s);
+          return Effect().stop().thenNoReply();
+        });
+    CommandHandlerWithReply<Command, Event, State> handler = b.build();
+    return (state, command) -> !positionsLoaded && state instanceof Active && waitsForPositions(command)
+        ? Effect().stash()
+        : handler.apply(state, command);
+  }
+
+  /** Until the stored positions are back, every command but the load's own and passivation waits. */
+  private static boolean waitsForPositions(Command c) {
+    return !(c instanceof PositionsLoaded || c instanceof LoadPositions || c instanceof Passivate);
+  }
+
+  private void loadPositions() {
+    ctx.pipeToSelf(receipts.positionsOf(conversationId), (stored, failure) -> new PositionsLoaded(stored, failure));
+  }
+
+  private ReplyEffect<Event, State> onPositionsLoaded(Active s, PositionsLoaded c) {
+    if (c.failure() != null) {
+      ctx.getLog().warn("Conversation {}: cannot restore read positions yet ({}); commands wait, retrying in 1s",
+          conversationId, c.failure().toString());
+      timers.startSingleTimer(LoadPositions.INSTANCE, Duration.ofSeconds(1));
+      return Effect().noReply();
+    }
+    positions.restore(c.stored());
+    positionsLoaded = true;
+    // thenUnstashAll() is typed as a plain Effect; pekko's effects are all builders, so say "no reply" on it.
+    return ((org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State>) Effect().none().thenUnstashAll())
+        .thenNoReply();
+  }
+
+  /** After positions moved: flush now when many members are dirty, else within the flush interval. */
+  private void positionsChanged(Active s) {
+    int dirty = positions.dirtyCount();
+    if (dirty == 0) {
+      return;
+    }
+    if (dirty >= receiptSettings.flushMax() && !flushInFlight) {
+      flush(s);
+    } else if (!timers.isTimerActive(FlushTick.INSTANCE)) {
+      timers.startSingleTimer(FlushTick.INSTANCE, receiptSettings.flushInterval());
+    }
+  }
+
+  /** Hands the dirty positions to the sink; at most one batch of this conversation is in flight. */
+  private void flush(Active s) {
+    if (flushInFlight) {
+      return;
+    }
+    List<ReadPositions.Dirty> dirty = positions.drainDirty();
+    if (dirty.isEmpty()) {
+      return;
+    }
+    flushInFlight = true;
+    ctx.pipeToSelf(receipts.submit(batchOf(s, dirty)), (done, failure) -> {
+      if (failure != null) {
+        ctx.getLog().warn("Conversation {}: receipt flush failed ({}); kept for the next flush",
+            conversationId, failure.toString());
+      }
+      return new FlushDone(dirty, failure == null);
+    });
+  }
+
+  /** On stop: whatever moved goes to the sink, which outlives this actor (its answer is not awaited). */
+  private void flushOnStop(Active s) {
+    List<ReadPositions.Dirty> dirty = positions.drainDirty();
+    if (!dirty.isEmpty()) {
+      receipts.submit(batchOf(s, dirty)).whenComplete((done, failure) -> {
+        if (failure != null) {
+          org.slf4j.LoggerFactory.getLogger(ConversationEntity.class).error(
+              "Conversation {}: read positions of {} members lost at stop: {}", conversationId, dirty.size(),
+              failure.toString());
+        }
+      });
+    }
+  }
+
+  /**
+   * The batch for these members: their positions; per-message rows (PRIVATE, SMALL_GROUP) for the
+   * messages in the window between what is stored and where they are now, never for their own or
+   * deleted messages; for a CHANNEL the absolute view counts of the messages whose count moved.
+   */
+  private ReceiptBatch batchOf(Active s, List<ReadPositions.Dirty> dirty) {
+    List<ReceiptBatch.Position> ps = new ArrayList<>(dirty.size());
+    List<ReceiptBatch.MessageRead> reads = new ArrayList<>();
+    List<ReceiptBatch.ChannelView> views = new ArrayList<>();
+    long first = s.firstSeqInWindow();
+    long lowest = Long.MAX_VALUE;
+    long highest = 0;
+    for (ReadPositions.Dirty d : dirty) {
+      ps.add(new ReceiptBatch.Position(d.user(), d.read(), d.delivered()));
+      lowest = Math.min(lowest, d.flushedRead());
+      highest = Math.max(highest, d.read());
+      if (s.type() == ConversationType.PRIVATE || s.type() == ConversationType.SMALL_GROUP) {
+        long upTo = Math.max(d.read(), d.delivered());
+        for (long seq = Math.max(d.flushedRead(), first - 1) + 1; seq <= upTo; seq++) {
+          Message m = s.messageAt(seq);
+          if (m == null || m.deleted() || m.sender().equals(d.user())) {
+            continue;
+          }
+          if (seq <= d.read()) {
+            reads.add(new ReceiptBatch.MessageRead(seq, d.user(), true));
+          } else if (seq > d.flushedDelivered()) {
+            reads.add(new ReceiptBatch.MessageRead(seq, d.user(), false));
+          }
+        }
+      }
+    }
+    if (s.type() == ConversationType.CHANNEL) {
+      for (long seq = Math.max(lowest, first - 1) + 1; seq <= highest; seq++) {
+        if (s.messageAt(seq) != null) {
+          views.add(new ReceiptBatch.ChannelView(seq, receiptsOf(s, seq).views()));
+        }
+      }
+    }
+    return new ReceiptBatch(conversationId, s.type(), clock.instant(), ps, reads, views);
+  }
+
+  /** The window's newest messages as the cache holds them. */
+  private List<MessageView> windowViews(Active s) {
+    int from = Math.max(0, s.recent().size() - cacheSettings.recentSize());
+    List<MessageView> out = new ArrayList<>(s.recent().size() - from);
+    for (int i = from; i < s.recent().size(); i++) {
+      out.add(s.recent().get(i).view(conversationId));
+    }
+    return out;
+  }
+
+  /** Tells this actor when a cache write failed (or a repair succeeded); never blocks. */
+  private void writeCache(java.util.concurrent.CompletionStage<Void> write, boolean repair) {
+    write.whenComplete((v, failure) -> {
+      if (failure != null) {
+        self.tell(CacheWriteFailed.INSTANCE);
+      } else if (repair) {
+        self.tell(CacheRepaired.INSTANCE);
+      }
+    });
   }
 
   @Override
@@ -1100,9 +1348,11 @@ public final class ConversationEntity
           scheduleTick();
         }
       }
+      positionsChanged(s);
       return Effect().reply(c.replyTo(), StatusReply.success(now));
     }
     positions.markDelivered(user, clamped);
+    positionsChanged(s);
     return Effect().reply(c.replyTo(), StatusReply.success(positionOf(s, user)));
   }
 
@@ -1220,10 +1470,13 @@ public final class ConversationEntity
       return Effect().none().thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
     }
     return Effect().persist(d.events())
-        .thenRun(st -> d.events().forEach(e -> {
-          followPositions(e);
-          publish((Active) st, e);
-        }))
+        .thenRun(st -> {
+          d.events().forEach(e -> {
+            followPositions(e);
+            publish((Active) st, e);
+          });
+          positionsChanged((Active) st);
+        })
         .thenReply(c.replyTo(), st -> StatusReply.success(reply.apply((Active) st)));
   }
 
@@ -1245,14 +1498,19 @@ public final class ConversationEntity
     }
   }
 
-  /** Tells subscribed hubs about a persisted event (messages, edits, deletions, departures). */
+  /** Tells subscribed hubs and the cache about a persisted event (messages, edits, deletions, departures). */
   private void publish(Active st, Event e) {
     if (e instanceof MessagePosted p) {
       live.messagePosted(st, p.seq());
+      writeCache(cacheStale
+          ? cache.replaced(conversationId, windowViews(st), st.lastSeq())
+          : cache.appended(conversationId, st.messageAt(p.seq()).view(conversationId)), cacheStale);
     } else if (e instanceof MessageEdited ed) {
       live.messageEdited(ed);
+      writeCache(cache.replaced(conversationId, windowViews(st), st.lastSeq()), cacheStale);
     } else if (e instanceof MessageDeleted del) {
       live.messageDeleted(del);
+      writeCache(cache.replaced(conversationId, windowViews(st), st.lastSeq()), cacheStale);
     } else if (e instanceof MemberRemoved r) {
       live.memberRemoved(st, r.userId());
     }

@@ -1,6 +1,8 @@
 package dev.parley.conversation;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +31,10 @@ final class ReadPositions {
   private final SparseFenwick delivered = new SparseFenwick();
   private final SparseFenwick departed = new SparseFenwick();
   private final Set<String> dirty = new HashSet<>();
+  /** Positions known to be stored (restored from, or acknowledged by, the receipt sink): {read, delivered}. */
+  private final Map<String, long[]> flushed = new HashMap<>();
+  /** Departed members already counted in {@link #departed}, so a restore never counts them twice. */
+  private final Map<String, Long> departedAt = new HashMap<>();
 
   private static final int READ = 0;
   private static final int DELIVERED = 1;
@@ -37,6 +43,10 @@ final class ReadPositions {
   void track(String member, long floor) {
     long[] p = byMember.get(member);
     if (p == null) {
+      Long gone = departedAt.remove(member);
+      if (gone != null) {
+        departed.add(gone, -1);
+      }
       byMember.put(member, new long[] {floor, floor});
       read.add(floor, 1);
       delivered.add(floor, 1);
@@ -51,7 +61,8 @@ final class ReadPositions {
     if (p != null) {
       read.add(p[READ], -1);
       delivered.add(p[DELIVERED], -1);
-      if (p[READ] > 0) {
+      if (p[READ] > 0 && !departedAt.containsKey(member)) {
+        departedAt.put(member, p[READ]);
         departed.add(p[READ], 1);
       }
       dirty.remove(member);
@@ -130,16 +141,69 @@ final class ReadPositions {
     return delivered.countAtLeast(seq);
   }
 
-  /** Members whose positions moved since the last call, with their current (read, delivered). */
-  Map<String, long[]> drainDirty() {
-    Map<String, long[]> out = new HashMap<>(dirty.size() * 2);
+  /**
+   * A member whose positions moved since they were last handed to the receipt sink: the current
+   * positions and those known to be stored ({@code flushedRead}, {@code flushedDelivered}), so the
+   * per-message rows of the batch cover exactly the messages in between.
+   */
+  record Dirty(String user, long read, long delivered, long flushedRead, long flushedDelivered) {}
+
+  /** Hands out the dirty members (and forgets that they are dirty until they move again or {@link #redirty}). */
+  List<Dirty> drainDirty() {
+    List<Dirty> out = new ArrayList<>(dirty.size());
     for (String m : dirty) {
       long[] p = byMember.get(m);
-      out.put(m, new long[] {p[READ], p[DELIVERED]});
+      long[] f = flushed.getOrDefault(m, NOTHING);
+      out.add(new Dirty(m, p[READ], p[DELIVERED], f[READ], f[DELIVERED]));
     }
     dirty.clear();
     return out;
   }
+
+  /** The sink stored these positions: later batches start their per-message rows after them. */
+  void flushed(List<Dirty> stored) {
+    for (Dirty d : stored) {
+      flushed.merge(d.user(), new long[] {d.read(), d.delivered()},
+          (a, b) -> new long[] {Math.max(a[READ], b[READ]), Math.max(a[DELIVERED], b[DELIVERED])});
+    }
+  }
+
+  /** The sink failed or refused these: they are dirty again (their current, maybe newer, positions go next time). */
+  void redirty(List<Dirty> failed) {
+    for (Dirty d : failed) {
+      if (byMember.containsKey(d.user())) {
+        dirty.add(d.user());
+      }
+    }
+  }
+
+  /**
+   * At start-up, after {@link #retainOnly}: raises members to their stored positions and counts
+   * departed members' stored reads as channel views. Nothing becomes dirty: it is all stored.
+   */
+  void restore(Map<String, long[]> stored) {
+    stored.forEach((user, s) -> {
+      long[] p = byMember.get(user);
+      if (p != null) {
+        boolean wasDirty = dirty.contains(user);
+        advance(user, p, s[READ], true);
+        if (s[DELIVERED] > p[DELIVERED]) {
+          delivered.move(p[DELIVERED], s[DELIVERED]);
+          p[DELIVERED] = s[DELIVERED];
+        }
+        if (!wasDirty && p[READ] <= s[READ] && p[DELIVERED] <= s[DELIVERED]) {
+          dirty.remove(user);
+        }
+      } else if (s[READ] > 0 && !departedAt.containsKey(user)) {
+        departedAt.put(user, s[READ]);
+        departed.add(s[READ], 1);
+      }
+      flushed.merge(user, new long[] {s[READ], s[DELIVERED]},
+          (a, b) -> new long[] {Math.max(a[READ], b[READ]), Math.max(a[DELIVERED], b[DELIVERED])});
+    });
+  }
+
+  private static final long[] NOTHING = {0, 0};
 
   int dirtyCount() {
     return dirty.size();

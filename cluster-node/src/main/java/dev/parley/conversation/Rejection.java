@@ -26,6 +26,9 @@ public final class Rejection {
       int i = text.indexOf(SEPARATOR);
       return i > 0 ? ErrorCode.fromCode(text.substring(0, i)) : ErrorCode.INTERNAL;
     }
+    if (t instanceof dev.parley.protocol.ProtocolException p) {
+      return p.code();
+    }
     if (t instanceof java.util.concurrent.TimeoutException) {
       return ErrorCode.UNAVAILABLE;
     }
@@ -39,6 +42,9 @@ public final class Rejection {
       String text = t.getMessage();
       int i = text.indexOf(SEPARATOR);
       return i > 0 ? text.substring(i + SEPARATOR.length()) : text;
+    }
+    if (t instanceof dev.parley.protocol.ProtocolException p) {
+      return p.getMessage();
     }
     if (t instanceof java.util.concurrent.TimeoutException) {
       return "the conversation did not answer in time; retry";

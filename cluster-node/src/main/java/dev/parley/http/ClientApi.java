@@ -11,7 +11,6 @@ import dev.parley.membership.MembershipIndex;
 import dev.parley.protocol.AddMembersRequest;
 import dev.parley.protocol.ConversationInfo;
 import dev.parley.protocol.ConversationList;
-import dev.parley.protocol.ConversationListItem;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.CreateConversationRequest;
 import dev.parley.protocol.ErrorCode;
@@ -24,13 +23,11 @@ import dev.parley.protocol.ProtocolException;
 import dev.parley.protocol.ReceiptView;
 import dev.parley.protocol.RegisterRequest;
 import dev.parley.protocol.Role;
-import dev.parley.protocol.UnreadCount;
 import dev.parley.protocol.UnreadCounts;
 import dev.parley.session.Session;
 import dev.parley.session.SessionRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +64,6 @@ import org.apache.pekko.pattern.StatusReply;
 public final class ClientApi extends AllDirectives {
   static final String TOKEN_PROTOCOL_PREFIX = "parley.token.";
   static final String PROTOCOL = "parley.v1";
-  private static final int MAX_LISTED = 200;
   private static final int INFO_MEMBERS = 100;
 
   /** What the API needs from its node. */
@@ -80,6 +76,8 @@ public final class ClientApi extends AllDirectives {
       SessionRegistry registry,
       Session.Context sessionContext,
       dev.parley.auth.LoginThrottle loginThrottle,
+      dev.parley.history.HistoryService history,
+      java.util.function.Supplier<String> metrics,
       Duration askTimeout) {}
 
   private final Dependencies deps;
@@ -97,7 +95,9 @@ public final class ClientApi extends AllDirectives {
     ExceptionHandler exceptions = ExceptionHandler.newBuilder().matchAny(e -> complete(ApiErrors.response(e))).build();
     return handleExceptions(exceptions, () -> handleRejections(rejections, () -> concat(
         pathPrefix("api", this::api),
-        path("ws", this::webSocket))));
+        path("ws", this::webSocket),
+        path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
+            HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, deps.metrics().get()))))))));
   }
 
   // -- REST ---------------------------------------------------------------------------------------
@@ -233,10 +233,7 @@ public final class ClientApi extends AllDirectives {
   }
 
   private CompletionStage<HistoryPage> history(String user, String conv, Long before, Long after, int limit) {
-    return this.<ConversationEntity.HistorySlice>ask(conv,
-            rt -> new ConversationEntity.GetHistory(user, before, after, limit, rt))
-        .thenApply(h -> new HistoryPage(conv, h.messages().stream().map(m -> m.view(conv)).toList(),
-            h.hasMoreBefore(), HistoryPage.SOURCE_MEMORY));
+    return deps.history().page(user, conv, before, after, limit);
   }
 
   private CompletionStage<ReceiptView> receipts(String user, String conv, long seq) {
@@ -245,45 +242,13 @@ public final class ClientApi extends AllDirectives {
             r.deliveredCount(), r.views()));
   }
 
-  /**
-   * The user's conversations (from the membership index, at most 200) with last message and unread
-   * count, most recent activity first. Asks each conversation, which starts idle ones; the read model
-   * replaces this with one SQL query plus cached summaries.
-   */
+  /** The user's conversations, most recent activity first (SQL + cached summaries; see HistoryService). */
   private CompletionStage<ConversationList> myConversations(String user) {
-    return forEachOfMine(user, conv -> {
-      CompletionStage<Summary> s = ask(conv, rt -> new ConversationEntity.GetSummary(user, rt));
-      CompletionStage<ConversationEntity.ReadPosition> u = ask(conv, rt -> new ConversationEntity.GetUnread(user, rt));
-      return s.thenCombine(u, (sum, pos) -> new ConversationListItem(conv, sum.type(), sum.name(),
-          sum.lastMessage() == null ? null : sum.lastMessage().view(conv), pos.unread()));
-    }).thenApply(items -> new ConversationList(items.stream()
-        .sorted(Comparator.comparing((ConversationListItem i) ->
-            i.lastMessage() == null ? java.time.Instant.EPOCH : i.lastMessage().at()).reversed())
-        .toList()));
+    return deps.history().conversations(user);
   }
 
   private CompletionStage<UnreadCounts> unreadCounts(String user) {
-    return forEachOfMine(user, conv -> this.<ConversationEntity.ReadPosition>ask(conv,
-            rt -> new ConversationEntity.GetUnread(user, rt))
-        .thenApply(p -> new UnreadCount(conv, p.unread(), p.lastSeq())))
-        .thenApply(UnreadCounts::new);
-  }
-
-  /**
-   * Asks each of the user's conversations (from the membership index, at most 200) in parallel.
-   * A conversation that fails to answer is left out: the index can briefly lag the entity (e.g. a
-   * member just removed), and one slow conversation must not fail the whole list.
-   */
-  private <T> CompletionStage<List<T>> forEachOfMine(String user, Function<String, CompletionStage<T>> perConversation) {
-    return deps.membership().conversationsOf(user, MAX_LISTED).thenCompose(ids -> {
-      List<CompletableFuture<Optional<T>>> items = ids.stream()
-          .map(conv -> perConversation.apply(conv).thenApply(Optional::of)
-              .exceptionally(e -> Optional.empty())
-              .toCompletableFuture())
-          .toList();
-      return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new))
-          .thenApply(v -> items.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
-    });
+    return deps.history().unread(user);
   }
 
   private <R> CompletionStage<R> ask(String conv, Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command) {

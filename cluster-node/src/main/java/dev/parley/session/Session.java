@@ -100,7 +100,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
       ClusterSharding sharding,
       ActorRef<FanoutHub.Command> hub,
       SessionStore sessionStore,
-      SessionRegistry registry) {}
+      SessionRegistry registry,
+      dev.parley.history.HistoryService history) {}
 
   public static Behavior<Command> create(Context node, String user, String token, WebSocketConnection.Handle socket) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Session(ctx, timers, node, user, token, socket)));
@@ -302,11 +303,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
         error(ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both", f.ref());
         return;
       }
-      ask(entity, HistorySlice.class,
-          r -> new ConversationEntity.GetHistory(user, f.beforeSeq(), f.afterSeq(), f.limit() == null ? 0 : f.limit(), r),
-          h -> new ServerFrame.HistoryPageFrame(f.ref(), new HistoryPage(conv, views(conv, h.messages()),
-              h.hasMoreBefore(), HistoryPage.SOURCE_MEMORY)),
-          f.ref());
+      // Cache, then SQL and the archive, then the entity's window (see HistoryService).
+      getContext().pipeToSelf(node.history().page(user, conv, f.beforeSeq(), f.afterSeq(),
+              f.limit() == null ? 0 : f.limit()),
+          (page, failure) -> failure == null
+              ? new Reply(new ServerFrame.HistoryPageFrame(f.ref(), page))
+              : new Reply(new ServerFrame.ErrorFrame(Rejection.codeOf(failure), Rejection.messageOf(failure), f.ref())));
     } else if (frame instanceof ClientFrame.TypingFrame f) {
       long now = System.nanoTime();
       Long last = lastTyping.get(conv);

@@ -47,8 +47,14 @@ class LiveFeedTest {
   private final TestProbe<Fanout> otherHub = testKit.createTestProbe();
   private final String id = "c-" + UUID.randomUUID();
   private final EventSourcedBehaviorTestKit<Command, Event, State> kit = EventSourcedBehaviorTestKit.create(
-      testKit.system(), ConversationEntity.create(id, ConversationEntityTest.SETTINGS, LIVE,
-          () -> List.of(hub.getRef(), otherHub.getRef()), java.time.Clock.systemUTC(), null));
+      testKit.system(), ConversationEntity.create(id, ConversationEntityTest.SETTINGS, services(
+          () -> List.of(hub.getRef(), otherHub.getRef())), java.time.Clock.systemUTC(), null));
+
+  private static ConversationEntity.Services services(HubDirectory hubs) {
+    var none = ConversationEntity.Services.none();
+    return new ConversationEntity.Services(LIVE, hubs, none.receipts(), none.receiptSettings(), none.cache(),
+        none.cacheSettings());
+  }
 
   private void create(ConversationType type, String... members) {
     kit.<StatusReply<Summary>>runCommand(r -> new Create("ann", type, "room", List.of(members), r));
@@ -123,7 +129,7 @@ class LiveFeedTest {
 
     String channel = "ch-" + UUID.randomUUID();
     var ch = EventSourcedBehaviorTestKit.<Command, Event, State>create(testKit.system(),
-        ConversationEntity.create(channel, ConversationEntityTest.SETTINGS, LIVE, HubDirectory.NONE,
+        ConversationEntity.create(channel, ConversationEntityTest.SETTINGS, services(HubDirectory.NONE),
             ConversationEntityTest.CLOCK, null));
     ch.<StatusReply<Summary>>runCommand(r -> new Create("ann", ConversationType.CHANNEL, "news", List.of("bo"), r));
     TestProbe<Fanout> channelHub = testKit.createTestProbe();

@@ -30,11 +30,40 @@ class ReadPositionsTest {
     p.markRead("ann", 2);
     p.markRead("ann", 4);
     p.markDelivered("bo", 3);
-    Map<String, long[]> dirty = p.drainDirty();
+    Map<String, ReadPositions.Dirty> dirty = new java.util.HashMap<>();
+    p.drainDirty().forEach(d -> dirty.put(d.user(), d));
     assertEquals(2, dirty.size());
-    assertEquals(4, dirty.get("ann")[0]);
-    assertEquals(3, dirty.get("bo")[1]);
+    assertEquals(4, dirty.get("ann").read());
+    assertEquals(3, dirty.get("bo").delivered());
     assertEquals(0, p.drainDirty().size());
+  }
+
+  @Test
+  void aRestoreRaisesPositionsWithoutMakingThemDirtyAndCountsDepartedViews() {
+    ReadPositions p = new ReadPositions();
+    p.track("ann", 1);
+    p.restore(Map.of("ann", new long[] {5, 7}, "gone", new long[] {4, 4}));
+    assertEquals(5, p.readOf("ann"));
+    assertEquals(7, p.deliveredOf("ann"));
+    assertEquals(0, p.dirtyCount(), "restored positions are already stored");
+    assertEquals(2, p.viewsAtLeast(4), "ann and the departed reader viewed seq 4");
+    assertEquals(1, p.readersAtLeast(4));
+    p.markRead("ann", 6);
+    ReadPositions.Dirty d = p.drainDirty().get(0);
+    assertEquals(5, d.flushedRead(), "the next batch starts after what is stored");
+  }
+
+  @Test
+  void aFailedHandOverMakesTheMembersDirtyAgain() {
+    ReadPositions p = new ReadPositions();
+    p.track("ann", 0);
+    p.markRead("ann", 3);
+    var batch = p.drainDirty();
+    p.redirty(batch);
+    assertEquals(1, p.dirtyCount());
+    p.flushed(p.drainDirty());
+    p.markRead("ann", 4);
+    assertEquals(3, p.drainDirty().get(0).flushedRead());
   }
 
   @Test

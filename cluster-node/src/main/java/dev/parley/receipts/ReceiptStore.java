@@ -1,0 +1,178 @@
+package dev.parley.receipts;
+
+import dev.parley.readmodel.Jdbc;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The SQL side of read receipts: writes batches of positions, per-message rows and channel view
+ * counts in one transaction with multi-row upserts, and reads a conversation's positions back when
+ * its entity starts. Every write is idempotent (GREATEST for positions and views, first time kept
+ * for per-message rows), so writing the same batch twice changes nothing. Rows are written in key
+ * order, so two writers (two nodes, or the Kafka consumer) never deadlock on each other.
+ *
+ * <p>Blocking: call it from a blocking dispatcher. Records {@code parley.receipts.flush} (latency)
+ * and {@code parley.receipts.flush.rows} (rows per flush).
+ */
+public final class ReceiptStore {
+  /** Rows per statement: 4 parameters per position row keeps PostgreSQL well under its 65535 limit. */
+  static final int ROWS_PER_STATEMENT = 1000;
+
+  private final Jdbc jdbc;
+  private final Timer flushTimer;
+  private final DistributionSummary flushRows;
+
+  public ReceiptStore(Jdbc jdbc, MeterRegistry metrics) {
+    this.jdbc = jdbc;
+    this.flushTimer = Timer.builder("parley.receipts.flush")
+        .description("time to write one receipt flush (one transaction)")
+        .publishPercentiles(0.5, 0.99).register(metrics);
+    this.flushRows = DistributionSummary.builder("parley.receipts.flush.rows")
+        .description("rows written by one receipt flush").register(metrics);
+  }
+
+  /** Writes the batches in one transaction; returns the number of rows written. */
+  public int write(List<ReceiptBatch> batches) throws SQLException {
+    long start = System.nanoTime();
+    // Merge first: one statement may not touch the same key twice (PostgreSQL refuses it).
+    Map<String, Object[]> positions = new TreeMap<>();
+    Map<String, Object[]> reads = new TreeMap<>();
+    Map<String, Object[]> views = new TreeMap<>();
+    for (ReceiptBatch b : batches) {
+      for (ReceiptBatch.Position p : b.positions()) {
+        positions.merge(b.conversationId() + '\u0000' + p.userId(),
+            new Object[] {b.conversationId(), p.userId(), p.readSeq(), p.deliveredSeq(),
+                p.readSeq() > 0 ? b.at() : null, p.deliveredSeq() > 0 ? b.at() : null},
+            (x, y) -> new Object[] {x[0], x[1], Math.max((long) x[2], (long) y[2]),
+                Math.max((long) x[3], (long) y[3]), later((Instant) x[4], (Instant) y[4]),
+                later((Instant) x[5], (Instant) y[5])});
+      }
+      for (ReceiptBatch.MessageRead r : b.reads()) {
+        Object[] row = {b.conversationId(), r.seq(), r.userId(), r.read() ? b.at() : null, b.at()};
+        reads.merge(b.conversationId() + '\u0000' + String.format("%019d", r.seq()) + '\u0000' + r.userId(), row,
+            (x, y) -> new Object[] {x[0], x[1], x[2], earlier((Instant) x[3], (Instant) y[3]),
+                earlier((Instant) x[4], (Instant) y[4])});
+      }
+      for (ReceiptBatch.ChannelView v : b.views()) {
+        views.merge(b.conversationId() + '\u0000' + String.format("%019d", v.seq()),
+            new Object[] {b.conversationId(), v.seq(), v.views()},
+            (x, y) -> new Object[] {x[0], x[1], Math.max((long) x[2], (long) y[2])});
+      }
+    }
+    int rows = positions.size() + reads.size() + views.size();
+    if (rows == 0) {
+      return 0;
+    }
+    jdbc.inTransaction(c -> {
+      upsert(c, new ArrayList<>(positions.values()), this::positionsSql);
+      upsert(c, new ArrayList<>(reads.values()), this::readsSql);
+      upsert(c, new ArrayList<>(views.values()), this::viewsSql);
+      return null;
+    });
+    flushTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    flushRows.record(rows);
+    return rows;
+  }
+
+  /** The stored positions of one conversation: user → {read, delivered}, departed members included. */
+  public Map<String, long[]> positionsOf(String conversationId) throws SQLException {
+    return jdbc.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT user_id, last_read_seq, last_delivered_seq FROM conversation_reads WHERE conversation_id = ?")) {
+        ps.setString(1, conversationId);
+        Map<String, long[]> out = new HashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  private interface SqlFor {
+    String of(int rows);
+  }
+
+  private static void upsert(Connection c, List<Object[]> rows, SqlFor sql) throws SQLException {
+    for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+      List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+      try (PreparedStatement ps = c.prepareStatement(sql.of(chunk.size()))) {
+        Jdbc.bind(ps, chunk);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private static final String TS = "TIMESTAMP WITH TIME ZONE";
+
+  private String positionsSql(int n) {
+    String values = Jdbc.values(n, "VARCHAR(128)", "VARCHAR(128)", "BIGINT", "BIGINT", TS, TS);
+    if (jdbc.postgres()) {
+      return "INSERT INTO conversation_reads AS t (conversation_id, user_id, last_read_seq, last_delivered_seq, "
+          + "read_at, delivered_at) VALUES " + values + " ON CONFLICT (conversation_id, user_id) DO UPDATE SET "
+          + "read_at = CASE WHEN EXCLUDED.last_read_seq > t.last_read_seq THEN EXCLUDED.read_at ELSE t.read_at END, "
+          + "delivered_at = CASE WHEN EXCLUDED.last_delivered_seq > t.last_delivered_seq THEN EXCLUDED.delivered_at "
+          + "ELSE t.delivered_at END, "
+          + "last_read_seq = GREATEST(t.last_read_seq, EXCLUDED.last_read_seq), "
+          + "last_delivered_seq = GREATEST(t.last_delivered_seq, EXCLUDED.last_delivered_seq) "
+          + "WHERE EXCLUDED.last_read_seq > t.last_read_seq OR EXCLUDED.last_delivered_seq > t.last_delivered_seq";
+    }
+    return "MERGE INTO conversation_reads t USING (VALUES " + values + ") s(c, u, r, d, ra, da) "
+        + "ON t.conversation_id = s.c AND t.user_id = s.u "
+        + "WHEN MATCHED AND (s.r > t.last_read_seq OR s.d > t.last_delivered_seq) THEN UPDATE SET "
+        + "read_at = CASE WHEN s.r > t.last_read_seq THEN s.ra ELSE t.read_at END, "
+        + "delivered_at = CASE WHEN s.d > t.last_delivered_seq THEN s.da ELSE t.delivered_at END, "
+        + "last_read_seq = GREATEST(t.last_read_seq, s.r), last_delivered_seq = GREATEST(t.last_delivered_seq, s.d) "
+        + "WHEN NOT MATCHED THEN INSERT (conversation_id, user_id, last_read_seq, last_delivered_seq, read_at, "
+        + "delivered_at) VALUES (s.c, s.u, s.r, s.d, s.ra, s.da)";
+  }
+
+  private String readsSql(int n) {
+    String values = Jdbc.values(n, "VARCHAR(128)", "BIGINT", "VARCHAR(128)", TS, TS);
+    if (jdbc.postgres()) {
+      return "INSERT INTO message_reads AS t (conversation_id, seq, user_id, read_at, delivered_at) VALUES " + values
+          + " ON CONFLICT (conversation_id, seq, user_id) DO UPDATE SET "
+          + "read_at = COALESCE(t.read_at, EXCLUDED.read_at), delivered_at = COALESCE(t.delivered_at, EXCLUDED.delivered_at) "
+          + "WHERE t.read_at IS NULL AND EXCLUDED.read_at IS NOT NULL";
+    }
+    return "MERGE INTO message_reads t USING (VALUES " + values + ") s(c, q, u, r, d) "
+        + "ON t.conversation_id = s.c AND t.seq = s.q AND t.user_id = s.u "
+        + "WHEN MATCHED AND t.read_at IS NULL AND s.r IS NOT NULL THEN UPDATE SET read_at = s.r "
+        + "WHEN NOT MATCHED THEN INSERT (conversation_id, seq, user_id, read_at, delivered_at) VALUES (s.c, s.q, s.u, s.r, s.d)";
+  }
+
+  private String viewsSql(int n) {
+    String values = Jdbc.values(n, "VARCHAR(128)", "BIGINT", "BIGINT");
+    if (jdbc.postgres()) {
+      return "INSERT INTO channel_views AS t (conversation_id, seq, views) VALUES " + values
+          + " ON CONFLICT (conversation_id, seq) DO UPDATE SET views = GREATEST(t.views, EXCLUDED.views) "
+          + "WHERE EXCLUDED.views > t.views";
+    }
+    return "MERGE INTO channel_views t USING (VALUES " + values + ") s(c, q, v) "
+        + "ON t.conversation_id = s.c AND t.seq = s.q "
+        + "WHEN MATCHED AND s.v > t.views THEN UPDATE SET views = s.v "
+        + "WHEN NOT MATCHED THEN INSERT (conversation_id, seq, views) VALUES (s.c, s.q, s.v)";
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+}
