@@ -70,8 +70,14 @@ public final class MessageStore {
 
   private static MessageView view(ResultSet rs) throws SQLException {
     String attachments = rs.getString("attachments");
-    List<Attachment> list = attachments == null || attachments.isEmpty() ? List.of()
-        : ProtocolCodec.mapper().convertValue(ProtocolCodec.read(attachments, List.class), ATTACHMENTS);
+    List<Attachment> list;
+    try {
+      list = attachments == null || attachments.isEmpty() ? List.of()
+          : ProtocolCodec.mapper().readValue(attachments, ATTACHMENTS);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SQLException("unreadable attachments of " + rs.getString("conversation_id") + "#"
+          + rs.getLong("seq") + ": " + e.getOriginalMessage(), e);
+    }
     return new MessageView(rs.getString("conversation_id"), rs.getLong("seq"), rs.getString("message_id"),
         rs.getString("sender_id"), rs.getString("content"), list, Jdbc.instant(rs, "created_at"),
         Jdbc.instant(rs, "edited_at"), rs.getBoolean("deleted"));

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,18 +67,32 @@ public final class Partitions {
       if (jdbc.read(c -> create(c, m))) {
         created.add(partitionName(m));
       }
+      ENSURED.add(m); // auto-commit: the partition is there for good
     }
     return created;
   }
 
-  /** Makes sure the partition for the month of {@code at} exists (the projection calls it before inserting). */
+  /**
+   * Makes sure the partition for the month of {@code at} exists (the projection calls it before
+   * inserting). Inside a transaction the month is not remembered as ensured: if that transaction
+   * rolls back, the partition goes with it and must be made again on the retry.
+   */
   public static void ensureMonth(Connection c, boolean postgres, Instant at) throws SQLException {
     YearMonth m = monthOf(at);
     if (postgres && !ENSURED.contains(m)) {
       create(c, m);
+      if (c.getAutoCommit()) {
+        ENSURED.add(m);
+      }
     }
   }
 
+  /**
+   * Creates the month's partition unless it exists. Another node (or another tag's projection) may
+   * create it at the same moment (IF NOT EXISTS would not help: it is not race-safe, and it would
+   * hide who made it): the loser's 42P07 (or 23505 from the catalog) counts as "exists", undone to
+   * a savepoint inside a transaction so the caller's transaction goes on.
+   */
   private static boolean create(Connection c, YearMonth m) throws SQLException {
     boolean exists;
     try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
@@ -87,15 +102,27 @@ public final class Partitions {
         exists = rs.getBoolean(1);
       }
     }
-    if (!exists) {
-      try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS " + partitionName(m) + " PARTITION OF messages FOR VALUES FROM ("
-            + bound(m) + ") TO (" + bound(m.plusMonths(1)) + ")");
-      }
-      log.info("created partition {}", partitionName(m));
+    if (exists) {
+      return false;
     }
-    ENSURED.add(m);
-    return !exists;
+    Savepoint before = c.getAutoCommit() ? null : c.setSavepoint();
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE " + partitionName(m) + " PARTITION OF messages FOR VALUES FROM ("
+          + bound(m) + ") TO (" + bound(m.plusMonths(1)) + ")");
+    } catch (SQLException e) {
+      if (!"42P07".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
+        throw e;
+      }
+      if (before != null) {
+        c.rollback(before);
+      }
+      return false;
+    }
+    if (before != null) {
+      c.releaseSavepoint(before);
+    }
+    log.info("created partition {}", partitionName(m));
+    return true;
   }
 
   /** The partitions of {@code messages} (PostgreSQL), by name. */
@@ -122,7 +149,12 @@ public final class Partitions {
     List<YearMonth> moved = new ArrayList<>();
     for (YearMonth m : candidateMonths(cutoff)) {
       if (!m.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().isAfter(cutoff)) {
-        Long count = jdbc.inTransaction(c -> archived(c, m) ? null : move(c, m, now));
+        Long count = jdbc.inTransaction(c -> {
+          if (jdbc.postgres()) {
+            lockArchive(c); // nodes archive one at a time; the loser then finds the month in archive_log
+          }
+          return archived(c, m) ? null : move(c, m, now);
+        });
         if (count != null) {
           log.info("archived {} ({} messages)", m, count);
           moved.add(m);
@@ -155,6 +187,14 @@ public final class Partitions {
       }
     }
     return months;
+  }
+
+  /** A transaction-scoped advisory lock held by whoever archives (released at commit or rollback). */
+  private static void lockArchive(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_advisory_xact_lock(hashtext('parley-archive'))")) {
+      rs.next();
+    }
   }
 
   private static boolean archived(Connection c, YearMonth m) throws SQLException {

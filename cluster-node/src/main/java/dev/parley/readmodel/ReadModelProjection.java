@@ -74,9 +74,11 @@ public final class ReadModelProjection {
   /** Events not yet projected, over all tags: tagged journal events past their tag's stored offset. */
   public static long backlog(DataSource dataSource) throws SQLException {
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM event_tag t LEFT JOIN \"pekko_projection_offset_store\" o "
-            + "ON o.projection_name = '" + NAME + "' AND o.projection_key = t.tag "
-            + "WHERE t.event_id > COALESCE(CAST(o.current_offset AS BIGINT), 0)")) {
+        // Quoted lowercase names: the H2 journal and offset tables are created quoted (PostgreSQL folds to the same).
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM \"event_tag\" t "
+            + "LEFT JOIN \"pekko_projection_offset_store\" o "
+            + "ON o.\"projection_name\" = '" + NAME + "' AND o.\"projection_key\" = t.\"tag\" "
+            + "WHERE t.\"event_id\" > COALESCE(CAST(o.\"current_offset\" AS BIGINT), 0)")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -116,8 +118,12 @@ public final class ReadModelProjection {
       if (run.isEmpty()) {
         return;
       }
+      Map<java.time.YearMonth, Instant> months = new LinkedHashMap<>();
       for (Posted p : run) {
-        Partitions.ensureMonth(c, postgres, p.event().at());
+        months.putIfAbsent(java.time.YearMonth.from(p.event().at().atZone(java.time.ZoneOffset.UTC)), p.event().at());
+      }
+      for (Instant at : months.values()) {
+        Partitions.ensureMonth(c, postgres, at);
       }
       String values = Jdbc.values(run.size(), "VARCHAR(128)", "BIGINT", "VARCHAR(64)", "VARCHAR(128)",
           "VARCHAR(128)", postgres ? "TEXT" : "CLOB", postgres ? "TEXT" : "CLOB", "TIMESTAMP WITH TIME ZONE");
