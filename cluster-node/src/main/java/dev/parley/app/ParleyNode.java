@@ -10,6 +10,8 @@ import dev.parley.cache.FallbackGate;
 import dev.parley.cache.LocalMessageCache;
 import dev.parley.cache.MessageCache;
 import dev.parley.cache.RedisMessageCache;
+import dev.parley.events.EventStream;
+import dev.parley.events.KafkaSettings;
 import dev.parley.history.HistoryService;
 import dev.parley.metrics.NodeMetrics;
 import dev.parley.readmodel.Jdbc;
@@ -17,6 +19,7 @@ import dev.parley.readmodel.MessageStore;
 import dev.parley.readmodel.Partitions;
 import dev.parley.readmodel.ReadModelProjection;
 import dev.parley.readmodel.ReadModelSettings;
+import dev.parley.receipts.KafkaReceipts;
 import dev.parley.receipts.ReceiptSettings;
 import dev.parley.receipts.ReceiptSink;
 import dev.parley.receipts.ReceiptStore;
@@ -60,7 +63,8 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * One running Parley node: the schema migrated, the ActorSystem in the cluster, the conversation
- * shard region, the read-model projection and partition maintenance, the receipt writer, the message cache, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
+ * shard region, the read-model projection and partition maintenance, the receipt sink (the writer,
+ * or Kafka with the outbound events stream), the message cache, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
  * cluster routes. {@link #stop()} runs CoordinatedShutdown: open sockets are closed with 1001 (going
  * away), the HTTP port is unbound, shards are handed off to the remaining nodes, then the node leaves.
  */
@@ -112,6 +116,10 @@ public final class ParleyNode {
       ReadModelSettings readModel = ReadModelSettings.fromConfig(config);
       ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel);
       Partitions.schedule(system, parts.dataSource, !db.embedded(), Clock.systemUTC(), readModel);
+      if (parts.kafka.enabled()) {
+        EventStream.start(system, parts.dataSource, parts.kafka.bootstrap(), parts.kafka.eventsTopic(),
+            parts.metrics.registry());
+      }
       String httpUrl = startClientApi(system, config, settings, parts);
       var binding = PekkoManagement.get(system.classicSystem()).start()
           .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -136,6 +144,7 @@ public final class ParleyNode {
     MessageCache cache;
     ReceiptStore receiptStore;
     ReceiptSink receipts;
+    KafkaSettings kafka;
 
     static Parts start(ActorSystem<Void> system, Config config, NodeConfig.Database db) {
       Parts p = new Parts();
@@ -159,12 +168,21 @@ public final class ParleyNode {
       }
       ReceiptSettings receiptSettings = ReceiptSettings.fromConfig(config);
       p.receiptStore = new ReceiptStore(new Jdbc(p.dataSource, !db.embedded()), p.metrics.registry());
-      ReceiptWriter writer = new ReceiptWriter(p.receiptStore, receiptSettings, p.blocking, system,
-          p.metrics.registry());
-      p.receipts = writer;
-      // Runs after the shards handed off (their entities' final batches are queued by then).
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-          "drain-receipt-writer", () -> writer.drain(Duration.ofSeconds(5)));
+      p.kafka = KafkaSettings.fromConfig(config);
+      // Both stop after the shards handed off (their entities' final batches are submitted by then).
+      if (p.kafka.enabled()) {
+        KafkaReceipts kafkaReceipts = new KafkaReceipts(p.receiptStore, receiptSettings, p.kafka, p.blocking, system,
+            p.metrics.registry()).startWriter();
+        p.receipts = kafkaReceipts;
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "stop-kafka-receipts", kafkaReceipts::stop);
+      } else {
+        ReceiptWriter writer = new ReceiptWriter(p.receiptStore, receiptSettings, p.blocking, system,
+            p.metrics.registry());
+        p.receipts = writer;
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "drain-receipt-writer", () -> writer.drain(Duration.ofSeconds(5)));
+      }
       system.getWhenTerminated().thenRun(() -> {
         if (redisClient != null) {
           redisClient.shutdown();

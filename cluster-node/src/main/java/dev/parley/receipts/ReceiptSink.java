@@ -11,8 +11,8 @@ import org.apache.pekko.Done;
  * completes successfully; a failed or refused submit is simply retried with the (then newer)
  * positions at the next flush.
  *
- * <p>{@link ReceiptWriter} writes straight to SQL, batched across conversations. (Kafka mode, a
- * producer to the receipts topic plus a consumer stream writing SQL, is not built yet.)
+ * <p>Two implementations: {@link ReceiptWriter} (straight to SQL, batched across conversations)
+ * and {@link KafkaReceipts} (to the receipts topic; a consumer stream writes SQL).
  */
 public interface ReceiptSink {
 

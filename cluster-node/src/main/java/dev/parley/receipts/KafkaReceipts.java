@@ -1,0 +1,370 @@
+package dev.parley.receipts;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.parley.events.KafkaSettings;
+import dev.parley.readmodel.Jdbc;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.kafka.CommitterSettings;
+import org.apache.pekko.kafka.ConsumerMessage;
+import org.apache.pekko.kafka.ConsumerSettings;
+import org.apache.pekko.kafka.ProducerSettings;
+import org.apache.pekko.kafka.Subscriptions;
+import org.apache.pekko.kafka.javadsl.Committer;
+import org.apache.pekko.kafka.javadsl.Consumer;
+import org.apache.pekko.stream.javadsl.SourceWithContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka mode's {@link ReceiptSink}: conversation entities' receipt batches go to the receipts topic
+ * (JSON, keyed by conversation id) and a consumer stream of the {@code receipts-group} writes them
+ * to SQL with {@link ReceiptStore}, many batches per transaction.
+ *
+ * <p>Producer side: {@link #submit} completes only when the broker acknowledged the record (acks=all,
+ * idempotent producer), so a batch the entity considers flushed survives the loss of this node.
+ * A send the broker does not take within the producer's timeouts fails the submit, and the entity
+ * keeps the positions dirty for its next flush.
+ *
+ * <p>Consumer side ({@link #startWriter}): records are gathered for {@code gather-window} (at most
+ * {@code max-batches}), written in one transaction, and their offsets committed only after that
+ * transaction committed. Transient database failures are retried with backoff until the write
+ * commits; nothing is committed meanwhile, so the records stay in Kafka. A record that is not a
+ * valid batch, or that the database refuses as data (SQLState class 22 or 23), is logged, counted
+ * ({@code parley.receipts.kafka.malformed}) and skipped; its offset is committed with the others, so
+ * it cannot wedge the stream. Any other failure fails the stream, which restarts after backoff and
+ * re-reads from the last committed offset. Because every {@link ReceiptStore} write is idempotent,
+ * a redelivered record (after a crash, a rebalance or a restart) changes nothing: each receipt
+ * lands exactly once in effect.
+ *
+ * <p>What a crash loses: nothing that was acknowledged to an entity (it is in Kafka until written);
+ * the entities' unflushed dirty positions as in SQL mode. Records consumed but whose offsets were not
+ * yet committed are written again by the next consumer of their partition.
+ */
+public final class KafkaReceipts implements ReceiptSink {
+  private static final Logger log = LoggerFactory.getLogger(KafkaReceipts.class);
+
+  /** ISO-8601 instants; unknown properties are ignored so a newer producer can add fields. */
+  static final ObjectMapper JSON = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** One consumed record: its batch, or null when it was malformed (skipped, offset still committed). */
+  private record Parsed(ReceiptBatch batch) {}
+
+  private final ReceiptStore store;
+  private final ReceiptSettings settings;
+  private final KafkaSettings kafka;
+  private final Executor blocking;
+  private final ActorSystem<?> system;
+  private final Producer<String, String> producer;
+  private final Counter published;
+  private final Counter consumed;
+  private final Counter malformed;
+  private final Object lock = new Object();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private Consumer.DrainingControl<Done> control;
+  private boolean writerStarted;
+  private int restarts;
+  private volatile boolean progressed;
+
+  public KafkaReceipts(ReceiptStore store, ReceiptSettings settings, KafkaSettings kafka, Executor blocking,
+      ActorSystem<?> system, MeterRegistry metrics) {
+    if (!kafka.enabled()) {
+      throw new IllegalArgumentException("Kafka receipts need parley.kafka.bootstrap (PARLEY_KAFKA_BOOTSTRAP)");
+    }
+    this.store = store;
+    this.settings = settings;
+    this.kafka = kafka;
+    this.blocking = blocking;
+    this.system = system;
+    this.published = Counter.builder("parley.receipts.kafka.published")
+        .description("receipt batches acknowledged by Kafka").register(metrics);
+    this.consumed = Counter.builder("parley.receipts.kafka.consumed")
+        .description("receipt batches read from Kafka and committed to SQL").register(metrics);
+    this.malformed = Counter.builder("parley.receipts.kafka.malformed")
+        .description("receipt records skipped because they were not valid batches").register(metrics);
+    this.producer = ProducerSettings.create(system, new StringSerializer(), new StringSerializer())
+        .withBootstrapServers(kafka.bootstrap())
+        .withProperty(ProducerConfig.ACKS_CONFIG, "all")
+        .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
+        .createKafkaProducer();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Producer side.
+
+  @Override
+  public CompletionStage<Done> submit(ReceiptBatch batch) {
+    String json;
+    try {
+      json = JSON.writeValueAsString(batch);
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Done> acked = new CompletableFuture<>();
+    ProducerRecord<String, String> record = new ProducerRecord<>(settings.kafkaTopic(), batch.conversationId(), json);
+    // send() may block (metadata, a full buffer) up to max.block.ms: never on the entity's thread.
+    CompletableFuture.runAsync(() -> producer.send(record, (meta, failure) -> {
+      if (failure == null) {
+        published.increment();
+        acked.complete(Done.getInstance());
+      } else {
+        acked.completeExceptionally(failure);
+      }
+    }), blocking).exceptionally(e -> {
+      acked.completeExceptionally(e);
+      return null;
+    });
+    return acked;
+  }
+
+  @Override
+  public CompletionStage<Map<String, long[]>> positionsOf(String conversationId) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return store.positionsOf(conversationId);
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read positions of " + conversationId + ": " + e.getMessage(), e);
+      }
+    }, blocking);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Consumer side.
+
+  /** Starts this node's member of the writer group (once). */
+  public KafkaReceipts startWriter() {
+    synchronized (lock) {
+      if (writerStarted) {
+        throw new IllegalStateException("the receipt writer stream is already running");
+      }
+      writerStarted = true;
+      runWriter();
+    }
+    return this;
+  }
+
+  private void runWriter() {
+    synchronized (lock) {
+      if (stopping.get()) {
+        return;
+      }
+      progressed = false;
+      ConsumerSettings<String, String> consumerSettings =
+          ConsumerSettings.create(system, new StringDeserializer(), new StringDeserializer())
+              .withBootstrapServers(kafka.bootstrap())
+              .withGroupId(kafka.receiptsGroup())
+              .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+              // drainAndShutdown waits for the in-flight writes and commits itself.
+              .withStopTimeout(Duration.ZERO);
+      var grouped = Consumer.sourceWithOffsetContext(consumerSettings, Subscriptions.topics(settings.kafkaTopic()))
+          .map(this::parse)
+          .asSource()
+          .groupedWithin(settings.maxBatches(), settings.gatherWindow())
+          .map(group -> Pair.create(group.stream().map(Pair::first).toList(),
+              group.stream().map(Pair::second).toList()));
+      Consumer.DrainingControl<Done> started = SourceWithContext.fromPairs(grouped)
+          .mapAsync(1, group -> CompletableFuture.supplyAsync(() -> write(group), blocking))
+          .mapContext(ConsumerMessage::createCommittableOffsetBatch)
+          .toMat(Committer.<Done, ConsumerMessage.CommittableOffsetBatch>sinkWithOffsetContext(
+              CommitterSettings.create(system)), Consumer::createDrainingControl)
+          .run(system);
+      control = started;
+      started.streamCompletion().whenComplete((done, failure) -> onStreamEnded(started, failure));
+    }
+  }
+
+  private void onStreamEnded(Consumer.DrainingControl<Done> ended, Throwable failure) {
+    long delay;
+    synchronized (lock) {
+      if (stopping.get() || control != ended) {
+        return;
+      }
+      restarts = progressed ? 1 : restarts + 1;
+      delay = Math.min(settings.maxBackoff().toMillis(),
+          settings.minBackoff().toMillis() << Math.min(20, restarts - 1));
+    }
+    if (failure != null) {
+      log.error("receipt writer stream failed ({}); restarting in {} ms from the last committed offsets",
+          failure.toString(), delay);
+    } else {
+      log.warn("receipt writer stream completed unexpectedly; restarting in {} ms", delay);
+    }
+    system.scheduler().scheduleOnce(Duration.ofMillis(delay), this::runWriter, system.executionContext());
+  }
+
+  /** The batch of a record, or a malformed marker (logged and counted). */
+  private Parsed parse(ConsumerRecord<String, String> record) {
+    try {
+      ReceiptBatch b = JSON.readValue(record.value(), ReceiptBatch.class);
+      String problem = problemOf(b);
+      if (problem == null) {
+        return new Parsed(b);
+      }
+      skip(record, problem);
+    } catch (Exception e) {
+      skip(record, e.toString());
+    }
+    return new Parsed(null);
+  }
+
+  private void skip(ConsumerRecord<String, String> record, String why) {
+    malformed.increment();
+    log.error("skipping malformed receipt record {}-{}@{} (key {}): {}", record.topic(), record.partition(),
+        record.offset(), record.key(), why);
+  }
+
+  /** What makes a parsed batch unwritable, or null when it is fine. */
+  private static String problemOf(ReceiptBatch b) {
+    if (b == null) {
+      return "empty record";
+    }
+    if (b.conversationId() == null || b.conversationId().isBlank() || b.type() == null || b.at() == null
+        || b.positions() == null || b.reads() == null || b.views() == null) {
+      return "missing conversationId, type, at, positions, reads or views";
+    }
+    for (ReceiptBatch.Position p : b.positions()) {
+      if (p == null || p.userId() == null || p.readSeq() < 0 || p.deliveredSeq() < 0) {
+        return "invalid position " + p;
+      }
+    }
+    for (ReceiptBatch.MessageRead r : b.reads()) {
+      if (r == null || r.userId() == null || r.seq() < 1) {
+        return "invalid message read " + r;
+      }
+    }
+    for (ReceiptBatch.ChannelView v : b.views()) {
+      if (v == null || v.seq() < 1 || v.views() < 0) {
+        return "invalid channel view " + v;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Writes one group's valid batches in one transaction. When the database refuses the data, writes
+   * them one by one and skips those it refuses. Runs on the blocking executor.
+   */
+  private Done write(List<Parsed> group) {
+    List<ReceiptBatch> batches = new ArrayList<>(group.size());
+    for (Parsed p : group) {
+      if (p.batch() != null) {
+        batches.add(p.batch());
+      }
+    }
+    if (batches.isEmpty()) {
+      return Done.getInstance();
+    }
+    try {
+      writeUntilCommitted(batches);
+      consumed.increment(batches.size());
+    } catch (SQLException e) {
+      if (!dataError(e)) {
+        throw new CompletionException(e);
+      }
+      for (ReceiptBatch b : batches) {
+        try {
+          writeUntilCommitted(List.of(b));
+          consumed.increment();
+        } catch (SQLException one) {
+          if (!dataError(one)) {
+            throw new CompletionException(one);
+          }
+          malformed.increment();
+          log.error("skipping receipt batch of conversation {} that the database refuses: {}",
+              b.conversationId(), one.toString());
+        }
+      }
+    }
+    progressed = true;
+    return Done.getInstance();
+  }
+
+  /** Writes, retrying transient failures with backoff; throws the first other failure. */
+  private void writeUntilCommitted(List<ReceiptBatch> batches) throws SQLException {
+    long backoff = settings.minBackoff().toMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        store.write(batches);
+        return;
+      } catch (SQLException | RuntimeException e) {
+        if (!Jdbc.transientFailure(e) || stopping.get()) {
+          throw e;
+        }
+        log.warn("receipt write of {} batches failed (attempt {}), retrying in {} ms: {}", batches.size(), attempt,
+            backoff, e.toString());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new CompletionException(ie);
+        }
+        backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
+      }
+    }
+  }
+
+  /** SQLState class 22 (data exception) or 23 (integrity constraint): the rows' fault, not the database's. */
+  private static boolean dataError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null
+          && (s.getSQLState().startsWith("22") || s.getSQLState().startsWith("23"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Stops the writer (the batches in flight are written and their offsets committed; a write still
+   * retrying a database outage gives up and its records are redelivered to the next writer), then
+   * flushes and closes the producer. Runs at coordinated shutdown after the shards handed off, so
+   * the entities' final submits are sent first.
+   */
+  public CompletionStage<Done> stop() {
+    Consumer.DrainingControl<Done> running;
+    synchronized (lock) {
+      stopping.set(true);
+      running = control;
+    }
+    CompletionStage<Done> drained = running == null
+        ? CompletableFuture.completedFuture(Done.getInstance())
+        : running.drainAndShutdown(system.executionContext()).handle((done, failure) -> {
+          if (failure != null) {
+            log.warn("receipt writer stopped with a failure; uncommitted records will be redelivered: {}",
+                failure.toString());
+          }
+          return Done.getInstance();
+        });
+    return drained.thenApplyAsync(done -> {
+      producer.close(Duration.ofSeconds(5));
+      return Done.getInstance();
+    }, blocking).toCompletableFuture().completeOnTimeout(Done.getInstance(), 30, TimeUnit.SECONDS);
+  }
+}
