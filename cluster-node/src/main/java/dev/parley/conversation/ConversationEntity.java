@@ -988,6 +988,11 @@ public final class ConversationEntity
     return PersistenceId.of(ENTITY_KEY.name(), conversationId);
   }
 
+  /** The conversation id of a persistence id made by {@link #persistenceIdOf} ({@code Conversation|<id>}). */
+  public static String conversationIdOf(String persistenceId) {
+    return persistenceId.substring(persistenceId.indexOf(PersistenceId.DefaultSeparator()) + 1);
+  }
+
   private final String conversationId;
   private final ConversationSettings settings;
   private final Clock clock;

@@ -20,21 +20,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.kafka.ProducerSettings;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.projection.ProjectionBehavior;
@@ -97,11 +93,7 @@ public final class EventStream {
       MeterRegistry metrics) throws Exception {
     JdbcProjection.createTablesIfNotExists(() -> new PooledJdbcSession(dataSource), system)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
-    Producer<String, String> producer = ProducerSettings.create(system, new StringSerializer(), new StringSerializer())
-        .withBootstrapServers(bootstrap)
-        .withProperty(ProducerConfig.ACKS_CONFIG, "all")
-        .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
-        .createKafkaProducer();
+    Producer<String, String> producer = KafkaProducers.create(system, bootstrap);
     system.getWhenTerminated().thenRun(() -> producer.close(Duration.ofSeconds(5)));
     Counter published = Counter.builder("parley.events.published")
         .description("conversation events acknowledged by Kafka").register(metrics);
@@ -124,30 +116,12 @@ public final class EventStream {
   private final class Publisher extends Handler<EventEnvelope<Event>> {
     @Override
     public CompletionStage<Done> process(EventEnvelope<Event> envelope) {
-      String conversationId = conversationIdOf(envelope.persistenceId());
+      String conversationId = ConversationEntity.conversationIdOf(envelope.persistenceId());
       String json = toJson(conversationId, envelope.sequenceNr(), envelope.event());
-      CompletableFuture<Done> acked = new CompletableFuture<>();
-      // send() may block up to max.block.ms (metadata, a full buffer): not on the projection's thread.
-      CompletableFuture.runAsync(() -> producer.send(new ProducerRecord<>(topic, conversationId, json),
-          (meta, failure) -> {
-            if (failure == null) {
-              published.increment();
-              acked.complete(Done.getInstance());
-            } else {
-              acked.completeExceptionally(failure);
-            }
-          }), blocking).exceptionally(e -> {
-            acked.completeExceptionally(e);
-            return null;
-          });
-      return acked;
+      return KafkaProducers.send(producer, new ProducerRecord<>(topic, conversationId, json), blocking, published);
     }
   }
 
-  /** {@code Conversation|<id>} → {@code <id>}. */
-  static String conversationIdOf(String persistenceId) {
-    return persistenceId.substring(persistenceId.indexOf('|') + 1);
-  }
 
   /** The record value of one event (see the class comment for the fields). */
   static String toJson(String conversationId, long journalSeq, Event event) {

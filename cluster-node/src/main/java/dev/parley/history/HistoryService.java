@@ -209,11 +209,7 @@ public final class HistoryService {
   private CompletionStage<List<Listed>> listed(String user) {
     CompletionStage<List<MessageStore.Listed>> rows = sql(() -> store.conversationsOf(user, MAX_LISTED));
     CompletionStage<List<String>> ids = membership.conversationsOf(user, MAX_LISTED);
-    return rows.thenCombine(ids, (r, i) -> new Object[] {r, i}).thenCompose(both -> {
-      @SuppressWarnings("unchecked")
-      List<MessageStore.Listed> known = (List<MessageStore.Listed>) both[0];
-      @SuppressWarnings("unchecked")
-      List<String> all = (List<String>) both[1];
+    return rows.thenCompose(known -> ids.thenCompose(all -> {
       Map<String, MessageStore.Listed> byId = new HashMap<>();
       known.forEach(k -> byId.put(k.conv(), k));
       List<String> unknown = all.stream().filter(id -> !byId.containsKey(id)).toList();
@@ -236,7 +232,7 @@ public final class HistoryService {
           return out;
         });
       });
-    });
+    }));
   }
 
   /** Conversations the read model has not caught up with yet: asked directly (a failure leaves one out). */

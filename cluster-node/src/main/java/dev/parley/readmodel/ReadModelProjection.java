@@ -97,7 +97,7 @@ public final class ReadModelProjection {
       session.withConnection(c -> {
         List<Posted> run = new ArrayList<>();
         for (EventEnvelope<Event> env : envelopes) {
-          String conv = env.persistenceId().substring(env.persistenceId().indexOf('|') + 1);
+          String conv = ConversationEntity.conversationIdOf(env.persistenceId());
           Event e = env.event();
           if (e instanceof MessagePosted p) {
             run.add(new Posted(conv, p));

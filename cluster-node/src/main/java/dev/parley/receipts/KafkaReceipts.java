@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.parley.events.KafkaSettings;
-import dev.parley.readmodel.Jdbc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
@@ -22,17 +21,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.kafka.CommitterSettings;
 import org.apache.pekko.kafka.ConsumerMessage;
 import org.apache.pekko.kafka.ConsumerSettings;
-import org.apache.pekko.kafka.ProducerSettings;
 import org.apache.pekko.kafka.Subscriptions;
 import org.apache.pekko.kafka.javadsl.Committer;
 import org.apache.pekko.kafka.javadsl.Consumer;
@@ -109,11 +105,7 @@ public final class KafkaReceipts implements ReceiptSink {
         .description("receipt batches read from Kafka and committed to SQL").register(metrics);
     this.malformed = Counter.builder("parley.receipts.kafka.malformed")
         .description("receipt records skipped because they were not valid batches").register(metrics);
-    this.producer = ProducerSettings.create(system, new StringSerializer(), new StringSerializer())
-        .withBootstrapServers(kafka.bootstrap())
-        .withProperty(ProducerConfig.ACKS_CONFIG, "all")
-        .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
-        .createKafkaProducer();
+    this.producer = dev.parley.events.KafkaProducers.create(system, kafka.bootstrap());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -127,21 +119,8 @@ public final class KafkaReceipts implements ReceiptSink {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<Done> acked = new CompletableFuture<>();
     ProducerRecord<String, String> record = new ProducerRecord<>(settings.kafkaTopic(), batch.conversationId(), json);
-    // send() may block (metadata, a full buffer) up to max.block.ms: never on the entity's thread.
-    CompletableFuture.runAsync(() -> producer.send(record, (meta, failure) -> {
-      if (failure == null) {
-        published.increment();
-        acked.complete(Done.getInstance());
-      } else {
-        acked.completeExceptionally(failure);
-      }
-    }), blocking).exceptionally(e -> {
-      acked.completeExceptionally(e);
-      return null;
-    });
-    return acked;
+    return dev.parley.events.KafkaProducers.send(producer, record, blocking, published);
   }
 
   @Override
@@ -306,28 +285,9 @@ public final class KafkaReceipts implements ReceiptSink {
     return Done.getInstance();
   }
 
-  /** Writes, retrying transient failures with backoff; throws the first other failure. */
+  /** Writes, retrying transient failures with backoff until stopped; throws the first other failure. */
   private void writeUntilCommitted(List<ReceiptBatch> batches) throws SQLException {
-    long backoff = settings.minBackoff().toMillis();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        store.write(batches);
-        return;
-      } catch (SQLException | RuntimeException e) {
-        if (!Jdbc.transientFailure(e) || stopping.get()) {
-          throw e;
-        }
-        log.warn("receipt write of {} batches failed (attempt {}), retrying in {} ms: {}", batches.size(), attempt,
-            backoff, e.toString());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new CompletionException(ie);
-        }
-        backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
-      }
-    }
+    store.writeRetrying(batches, settings, attempt -> !stopping.get());
   }
 
   /** SQLState class 22 (data exception) or 23 (integrity constraint): the rows' fault, not the database's. */

@@ -22,8 +22,9 @@ import java.util.TreeMap;
  * for per-message rows), so writing the same batch twice changes nothing. Rows are written in key
  * order, so two writers (two nodes, or the Kafka consumer) never deadlock on each other.
  *
- * <p>Blocking: call it from a blocking dispatcher. Records {@code parley.receipts.flush} (latency)
- * and {@code parley.receipts.flush.rows} (rows per flush).
+ * <p>Blocking: call it from a blocking dispatcher. Records {@code parley.receipts.flush} (latency),
+ * {@code parley.receipts.flush.rows} (rows per flush) and {@code parley.receipts.flush.failures}
+ * (retried writes).
  */
 public final class ReceiptStore {
   /** Rows per statement: 4 parameters per position row keeps PostgreSQL well under its 65535 limit. */
@@ -32,6 +33,8 @@ public final class ReceiptStore {
   private final Jdbc jdbc;
   private final Timer flushTimer;
   private final DistributionSummary flushRows;
+  private final io.micrometer.core.instrument.Counter retries;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReceiptStore.class);
 
   public ReceiptStore(Jdbc jdbc, MeterRegistry metrics) {
     this.jdbc = jdbc;
@@ -40,6 +43,8 @@ public final class ReceiptStore {
         .publishPercentiles(0.5, 0.99).register(metrics);
     this.flushRows = DistributionSummary.builder("parley.receipts.flush.rows")
         .description("rows written by one receipt flush").register(metrics);
+    this.retries = io.micrometer.core.instrument.Counter.builder("parley.receipts.flush.failures")
+        .description("receipt writes that failed transiently and were retried").register(metrics);
   }
 
   /** Writes the batches in one transaction; returns the number of rows written. */
@@ -83,6 +88,36 @@ public final class ReceiptStore {
     flushTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     flushRows.record(rows);
     return rows;
+  }
+
+  /**
+   * Writes the batches, retrying transient database failures (lost connection, pool timeout,
+   * deadlock) with exponential backoff between {@code minBackoff} and {@code maxBackoff} for as long
+   * as {@code keepTrying} accepts the attempt number; throws any other failure, or the last one.
+   * Blocks the calling thread while it waits.
+   */
+  public int writeRetrying(List<ReceiptBatch> batches, ReceiptSettings settings,
+      java.util.function.IntPredicate keepTrying) throws SQLException {
+    long backoff = settings.minBackoff().toMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return write(batches);
+      } catch (SQLException | RuntimeException e) {
+        if (!Jdbc.transientFailure(e) || !keepTrying.test(attempt)) {
+          throw e;
+        }
+        retries.increment();
+        log.warn("receipt write of {} batches failed (attempt {}), retrying in {} ms: {}", batches.size(), attempt,
+            backoff, e.toString());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while retrying a receipt write", ie);
+        }
+        backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
+      }
+    }
   }
 
   /** The stored positions of one conversation: user → {read, delivered}, departed members included. */

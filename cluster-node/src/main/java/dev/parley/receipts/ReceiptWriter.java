@@ -1,6 +1,5 @@
 package dev.parley.receipts;
 
-import dev.parley.readmodel.Jdbc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -44,7 +43,6 @@ public final class ReceiptWriter implements ReceiptSink {
   private final CompletionStage<Done> finished;
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final Counter failures;
   private final Counter refused;
 
   public ReceiptWriter(ReceiptStore store, ReceiptSettings settings, Executor blocking, ActorSystem<?> system,
@@ -52,8 +50,6 @@ public final class ReceiptWriter implements ReceiptSink {
     this.store = store;
     this.settings = settings;
     this.blocking = blocking;
-    this.failures = Counter.builder("parley.receipts.flush.failures")
-        .description("receipt flushes that failed and were retried").register(metrics);
     this.refused = Counter.builder("parley.receipts.refused")
         .description("batches refused because the writer queue was full (kept dirty by their entity)")
         .register(metrics);
@@ -107,34 +103,14 @@ public final class ReceiptWriter implements ReceiptSink {
 
   private Done writeUntilDone(List<Pending> group) {
     List<ReceiptBatch> batches = group.stream().map(Pending::batch).toList();
-    long backoff = settings.minBackoff().toMillis();
-    int attempt = 0;
-    while (true) {
-      attempt++;
-      try {
-        store.write(batches);
-        group.forEach(p -> p.done().complete(Done.getInstance()));
-        break;
-      } catch (Exception e) {
-        failures.increment();
-        boolean retry = Jdbc.transientFailure(e) && !(stopping.get() && attempt > 3);
-        if (!retry) {
-          log.error("receipt flush of {} batches failed ({}); their entities keep them dirty and flush again",
-              batches.size(), e.toString());
-          group.forEach(p -> p.done().completeExceptionally(e));
-          break;
-        }
-        log.warn("receipt flush of {} batches failed (attempt {}), retrying in {} ms: {}",
-            batches.size(), attempt, backoff, e.toString());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          group.forEach(p -> p.done().completeExceptionally(ie));
-          break;
-        }
-        backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
-      }
+    try {
+      // While stopping, a few more tries, then the entities' positions are given up (logged below).
+      store.writeRetrying(batches, settings, attempt -> !stopping.get() || attempt <= 3);
+      group.forEach(p -> p.done().complete(Done.getInstance()));
+    } catch (Exception e) {
+      log.error("receipt flush of {} batches failed ({}); their entities keep them dirty and flush again",
+          batches.size(), e.toString());
+      group.forEach(p -> p.done().completeExceptionally(e));
     }
     queued.addAndGet(-group.size());
     return Done.getInstance();

@@ -52,6 +52,18 @@ public final class TestNodes {
     return ConfigFactory.parseMap(m);
   }
 
+  /** A small connection pool on a test database (tests that use the read model or receipts without a node). */
+  public static com.zaxxer.hikari.HikariDataSource pool(NodeConfig.Database db, int size, Duration connectionTimeout) {
+    com.zaxxer.hikari.HikariConfig c = new com.zaxxer.hikari.HikariConfig();
+    c.setJdbcUrl(db.url());
+    c.setUsername(db.user());
+    c.setPassword(db.password());
+    c.setDriverClassName(db.driver());
+    c.setMaximumPoolSize(size);
+    c.setConnectionTimeout(connectionTimeout.toMillis());
+    return new com.zaxxer.hikari.HikariDataSource(c);
+  }
+
   /** The ids of the conversations hosted on this node right now. */
   public static Set<String> hostedConversations(ParleyNode node) {
     TestProbe<CurrentShardRegionState> probe = TestProbe.create(node.system());

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.app.NodeConfig;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
+import dev.parley.app.TestNodes;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.MessageView;
@@ -65,13 +65,7 @@ class MessageStoreTest {
   }
 
   private static HikariDataSource pool(NodeConfig.Database db) {
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(db.url());
-    c.setUsername(db.user());
-    c.setPassword(db.password());
-    c.setDriverClassName(db.driver());
-    c.setMaximumPoolSize(2);
-    return new HikariDataSource(c);
+    return TestNodes.pool(db, 2, java.time.Duration.ofSeconds(30));
   }
 
   private static void scenario(Jdbc jdbc) throws Exception {

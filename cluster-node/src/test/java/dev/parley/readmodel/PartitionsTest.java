@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.app.NodeConfig;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
+import dev.parley.app.TestNodes;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,13 +72,7 @@ class PartitionsTest {
   }
 
   private static HikariDataSource pool(NodeConfig.Database db) {
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(db.url());
-    c.setUsername(db.user());
-    c.setPassword(db.password());
-    c.setDriverClassName(db.driver());
-    c.setMaximumPoolSize(4);
-    return new HikariDataSource(c);
+    return TestNodes.pool(db, 4, java.time.Duration.ofSeconds(30));
   }
 
   @Test

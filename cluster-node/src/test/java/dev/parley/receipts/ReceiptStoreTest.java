@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.TcpProxy;
 import dev.parley.app.NodeConfig;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
+import dev.parley.app.TestNodes;
 import dev.parley.protocol.ConversationType;
 import dev.parley.readmodel.Jdbc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,13 +44,9 @@ class ReceiptStoreTest {
   @BeforeAll
   static void setUp() throws Exception {
     pg = PostgresDatabase.create();
-    Schema.migrate(new NodeConfig.Database(pg.url(), pg.user(), "", "org.postgresql.Driver",
-        "slick.jdbc.PostgresProfile$", "postgresql"));
-    pgPool = pool(pg.url(), pg.user());
+    pgPool = migratedPool(pg.url(), pg.user());
     Path dir = Files.createTempDirectory("parley-receipts");
-    String h2 = "jdbc:h2:file:" + dir.resolve("db");
-    Schema.migrate(new NodeConfig.Database(h2, "sa", "", "org.h2.Driver", "slick.jdbc.H2Profile$", "h2"));
-    h2Pool = pool(h2, "sa");
+    h2Pool = migratedPool("jdbc:h2:file:" + dir.resolve("db"), "sa");
     testKit = ActorTestKit.create();
   }
 
@@ -63,12 +59,18 @@ class ReceiptStoreTest {
   }
 
   static HikariDataSource pool(String url, String user) {
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(url);
-    c.setUsername(user);
-    c.setMaximumPoolSize(4);
-    c.setConnectionTimeout(1000);
-    return new HikariDataSource(c);
+    return TestNodes.pool(database(url, user), 4, Duration.ofSeconds(1));
+  }
+
+  private static HikariDataSource migratedPool(String url, String user) {
+    Schema.migrate(database(url, user));
+    return pool(url, user);
+  }
+
+  private static NodeConfig.Database database(String url, String user) {
+    return url.startsWith("jdbc:h2:")
+        ? new NodeConfig.Database(url, user, "", "org.h2.Driver", "slick.jdbc.H2Profile$", "h2")
+        : new NodeConfig.Database(url, user, "", "org.postgresql.Driver", "slick.jdbc.PostgresProfile$", "postgresql");
   }
 
   private static ReceiptStore store(String db) {
