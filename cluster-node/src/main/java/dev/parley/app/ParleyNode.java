@@ -158,7 +158,8 @@ public final class ParleyNode {
       pool.setPoolName("parley-sql");
       p.dataSource = new HikariDataSource(pool);
       String redisUrl = config.getString("parley.redis.url").trim();
-      RedisClient redisClient = redisUrl.isEmpty() ? null : RedisClient.create(redisUrl);
+      RedisClient redisClient = redisUrl.isEmpty() ? null : redisClient(redisUrl,
+          config.getDuration("parley.redis.command-timeout"));
       CacheSettings cacheSettings = CacheSettings.fromConfig(config);
       if (redisClient == null) {
         p.cache = new LocalMessageCache(cacheSettings, new CacheStats(p.metrics.registry(), "local"), Clock.systemUTC());
@@ -191,6 +192,21 @@ public final class ParleyNode {
       });
       return p;
     }
+  }
+
+  /**
+   * One Redis client for sessions and the cache. It reconnects by itself, but while it is
+   * disconnected commands fail at once instead of queueing for the reconnect, and every command
+   * fails after {@code timeout}: callers (cache reads, token checks) fall back rather than hang.
+   */
+  public static RedisClient redisClient(String url, Duration timeout) {
+    RedisClient client = RedisClient.create(url);
+    client.setOptions(io.lettuce.core.ClientOptions.builder()
+        .autoReconnect(true)
+        .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(timeout))
+        .build());
+    return client;
   }
 
   /**

@@ -11,8 +11,15 @@ import java.time.Duration;
  * @param sessionTtl     how long a session stays valid after it was issued or last resolved
  *                       (sliding); whole seconds, at least one
  * @param redisKeyPrefix prefix of session keys in Redis; the key is this + SHA-256 hex of the token
+ * @param outageGrace    while Redis is unreachable, a token this node resolved within this period
+ *                       is still accepted; zero turns that off
  */
-public record AuthSettings(int bcryptCost, Duration sessionTtl, String redisKeyPrefix) {
+public record AuthSettings(int bcryptCost, Duration sessionTtl, String redisKeyPrefix, Duration outageGrace) {
+  public static final Duration DEFAULT_OUTAGE_GRACE = Duration.ofMinutes(5);
+
+  public AuthSettings(int bcryptCost, Duration sessionTtl, String redisKeyPrefix) {
+    this(bcryptCost, sessionTtl, redisKeyPrefix, DEFAULT_OUTAGE_GRACE);
+  }
 
   public AuthSettings {
     if (bcryptCost < 4 || bcryptCost > 31) {
@@ -25,12 +32,16 @@ public record AuthSettings(int bcryptCost, Duration sessionTtl, String redisKeyP
     if (redisKeyPrefix == null || redisKeyPrefix.isBlank()) {
       throw new IllegalArgumentException("parley.auth.redis-key-prefix must not be blank");
     }
+    if (outageGrace == null || outageGrace.isNegative()) {
+      throw new IllegalArgumentException("parley.auth.outage-grace must be >= 0, got " + outageGrace);
+    }
   }
 
   /** Reads {@code parley.auth} from the node's config. */
   public static AuthSettings fromConfig(Config root) {
     Config c = root.getConfig("parley.auth");
-    return new AuthSettings(c.getInt("bcrypt-cost"), c.getDuration("session-ttl"), c.getString("redis-key-prefix"));
+    return new AuthSettings(c.getInt("bcrypt-cost"), c.getDuration("session-ttl"), c.getString("redis-key-prefix"),
+        c.getDuration("outage-grace"));
   }
 
   /** {@link #sessionTtl} in whole seconds, as Redis {@code EX} takes it. */

@@ -8,6 +8,9 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,14 +26,31 @@ import java.util.function.Supplier;
  *
  * <p>The connection is shared and owned by the caller: {@link #close()} does not close it.
  *
- * <p>What is lost on failure: when Redis is unreachable every operation fails with
- * {@code UNAVAILABLE} (users cannot log in or be recognised until it is back); a Redis that restarts
- * without persistence loses all sessions (users log in again). Accounts are not affected.
+ * <p>What is lost on failure: when Redis is unreachable, issue and revoke fail with
+ * {@code UNAVAILABLE} (nobody can log in or out until it is back), and so does resolving a token,
+ * except one this node resolved within {@code outage-grace}: that one still resolves to the user it
+ * resolved to, from a bounded in-memory table kept only for this purpose (Redis stays the source of
+ * truth whenever it answers). A token revoked on another node just before the outage may therefore
+ * be honoured here for up to the grace. A Redis that restarts without persistence loses all
+ * sessions (users log in again). Accounts are not affected.
  */
 public final class RedisSessionStore implements SessionStore {
   private final RedisAsyncCommands<String, String> redis;
   private final AuthSettings settings;
   private final Clock clock;
+  /** Token hash -> the last successful resolve on this node; read only while Redis is unreachable. */
+  private final Map<String, Resolved> resolved = Collections.synchronizedMap(
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Resolved> eldest) {
+          return size() > MAX_REMEMBERED;
+        }
+      });
+
+  /** Tokens remembered for the outage grace at most (least recently used go first). */
+  static final int MAX_REMEMBERED = 100_000;
+
+  private record Resolved(String userId, java.time.Instant at) {}
 
   public RedisSessionStore(StatefulRedisConnection<String, String> connection, AuthSettings settings, Clock clock) {
     if (connection == null || settings == null || clock == null) {
@@ -65,7 +85,26 @@ public final class RedisSessionStore implements SessionStore {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     String key = key(hash.get());
-    return call(() -> redis.getex(key, new GetExArgs().ex(settings.sessionTtlSeconds())), Optional::ofNullable);
+    CompletionStage<Optional<String>> fromRedis =
+        call(() -> redis.getex(key, new GetExArgs().ex(settings.sessionTtlSeconds())), Optional::ofNullable);
+    if (settings.outageGrace().isZero()) {
+      return fromRedis;
+    }
+    return fromRedis.handle((user, failure) -> {
+      if (failure == null) {
+        if (user.isPresent()) {
+          resolved.put(hash.get(), new Resolved(user.get(), clock.instant()));
+        } else {
+          resolved.remove(hash.get());
+        }
+        return CompletableFuture.completedFuture(user);
+      }
+      Resolved known = resolved.get(hash.get());
+      if (known != null && !known.at().plus(settings.outageGrace()).isBefore(clock.instant())) {
+        return CompletableFuture.completedFuture(Optional.of(known.userId()));
+      }
+      return CompletableFuture.<Optional<String>>failedFuture(failure);
+    }).thenCompose(stage -> stage);
   }
 
   @Override
@@ -75,6 +114,7 @@ public final class RedisSessionStore implements SessionStore {
       return CompletableFuture.completedFuture(false);
     }
     String key = key(hash.get());
+    resolved.remove(hash.get());
     return call(() -> redis.del(key), deleted -> deleted != null && deleted > 0);
   }
 

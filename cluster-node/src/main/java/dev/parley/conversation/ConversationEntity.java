@@ -1060,10 +1060,14 @@ public final class ConversationEntity
             a.members().forEach((u, m) -> floors.put(u, m.lastPostedSeq()));
           }
           positions.retainOnly(floors);
-          if (state instanceof Active) {
+          if (state instanceof Active a) {
             positionsLoaded = false;
             loadPositions();
             live.announceStart(hubDirectory.hubs());
+            // The cached entry may be stale: a write that failed while Redis was down, and whose
+            // repair this conversation's previous incarnation did not live to make. Rewrite it.
+            cacheStale = true;
+            writeCache(cache.replaced(conversationId, windowViews(a), a.lastSeq()), true);
           }
         })
         .build();

@@ -224,6 +224,54 @@ class SessionStoreTest {
   }
 
   @Test
+  void tokensThisNodeResolvedStillResolveForTheGraceWhileRedisIsUnreachable() throws Exception {
+    MutableClock clock = new MutableClock();
+    try (dev.parley.TcpProxy proxy = new dev.parley.TcpProxy(
+        io.lettuce.core.RedisURI.create(REDIS_URL).getHost(), io.lettuce.core.RedisURI.create(REDIS_URL).getPort())) {
+      RedisClient viaProxy = dev.parley.app.ParleyNode.redisClient("redis://127.0.0.1:" + proxy.port(), Duration.ofSeconds(2));
+      try (StatefulRedisConnection<String, String> c = viaProxy.connect()) {
+        RedisSessionStore store = new RedisSessionStore(c, new AuthSettings(4, Duration.ofDays(7), PREFIX,
+            Duration.ofMinutes(5)), clock);
+        SessionToken seen = await(store.issue("ivy"));
+        SessionToken unseen = await(store.issue("jack"));
+        SessionToken revoked = await(store.issue("kim"));
+        assertEquals(Optional.of("ivy"), await(store.resolve(seen.token())));
+        assertEquals(Optional.of("kim"), await(store.resolve(revoked.token())));
+        assertTrue(await(store.revoke(revoked.token())));
+
+        proxy.cut();
+        assertEquals(Optional.of("ivy"), await(store.resolve(seen.token())), "resolved here before the outage");
+        for (SessionToken t : List.of(unseen, revoked)) {
+          ExecutionException e = assertThrows(ExecutionException.class, () -> await(store.resolve(t.token())));
+          assertEquals(ErrorCode.UNAVAILABLE, ((AuthException) e.getCause()).code(),
+              "never resolved here, or revoked: cannot be vouched for");
+        }
+        ExecutionException login = assertThrows(ExecutionException.class, () -> await(store.issue("liam")));
+        assertEquals(ErrorCode.UNAVAILABLE, ((AuthException) login.getCause()).code());
+
+        clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+        ExecutionException late = assertThrows(ExecutionException.class, () -> await(store.resolve(seen.token())));
+        assertEquals(ErrorCode.UNAVAILABLE, ((AuthException) late.getCause()).code(), "the grace is over");
+
+        proxy.restore();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Optional<String> back = Optional.empty();
+        while (System.nanoTime() < deadline) {
+          try {
+            back = await(store.resolve(seen.token()));
+            break;
+          } catch (ExecutionException reconnecting) {
+            Thread.sleep(100);
+          }
+        }
+        assertEquals(Optional.of("ivy"), back, "Redis answers again after it reconnects");
+      } finally {
+        viaProxy.shutdown();
+      }
+    }
+  }
+
+  @Test
   void settingsComeFromAuthConf() {
     AuthSettings defaults = AuthSettings.fromConfig(
         ConfigFactory.parseResources("auth.conf").resolve(ConfigResolveOptions.noSystem()));
