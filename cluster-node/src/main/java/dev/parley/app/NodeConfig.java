@@ -41,12 +41,18 @@ public final class NodeConfig {
   private static Config derived(Config c) {
     Map<String, Object> d = new HashMap<>();
     Database db = Database.of(c);
-    String slick = "pekko-persistence-jdbc.shared-databases.slick.";
-    d.put(slick + "profile", db.slickProfile());
-    d.put(slick + "db.url", db.url());
-    d.put(slick + "db.driver", db.driver());
-    d.put(slick + "db.user", db.user());
-    d.put(slick + "db.password", db.password());
+    for (String pool : List.of("slick", "read")) {
+      String prefix = "pekko-persistence-jdbc.shared-databases." + pool + ".";
+      d.put(prefix + "profile", db.slickProfile());
+      d.put(prefix + "db.url", db.url());
+      d.put(prefix + "db.driver", db.driver());
+      d.put(prefix + "db.user", db.user());
+      d.put(prefix + "db.password", db.password());
+    }
+    if (!db.embedded()) {
+      // See persistence.conf: the read journal's polls get a plan for their actual offsets every time.
+      d.put("pekko-persistence-jdbc.shared-databases.read.db.properties.options", "-c plan_cache_mode=force_custom_plan");
+    }
 
     // pekko-projection-jdbc needs its SQL dialect named (there is no default).
     d.put("pekko.projection.jdbc.dialect", db.embedded() ? "h2-dialect" : "postgres-dialect");
