@@ -1,15 +1,14 @@
 package dev.parley.bench;
 
 import com.typesafe.config.ConfigFactory;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.app.NodeConfig;
 import dev.parley.app.ParleyNode;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
+import dev.parley.app.TestNodes;
 import dev.parley.conversation.ConversationEntity;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,7 +36,7 @@ final class BenchNode {
     m.put("parley.redis.url", System.getenv().getOrDefault("PARLEY_REDIS_URL", "redis://127.0.0.1:6379"));
     m.put("parley.auth.redis-key-prefix", "parley-bench:" + UUID.randomUUID() + ":");
     m.put("parley.cluster.port", 0);
-    m.put("parley.management.port", freePort());
+    m.put("parley.management.port", TestNodes.freePort());
     m.put("parley.http.host", "127.0.0.1");
     m.put("parley.http.port", 0);
     m.put("pekko.loglevel", "WARNING");
@@ -54,19 +53,7 @@ final class BenchNode {
 
   /** Applies the node's migrations to {@code db} and opens a pool of {@code size} connections on it. */
   static HikariDataSource migratedPool(PostgresDatabase db, int size) {
-    NodeConfig.Database database = new NodeConfig.Database(db.url(), db.user(), "", "org.postgresql.Driver",
-        "slick.jdbc.PostgresProfile$", "postgresql");
-    Schema.migrate(database);
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(db.url());
-    c.setUsername(db.user());
-    c.setMaximumPoolSize(size);
-    return new HikariDataSource(c);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    Schema.migrate(db.database());
+    return TestNodes.pool(db.database(), size, Duration.ofSeconds(30));
   }
 }

@@ -39,6 +39,11 @@ public final class PostgresDatabase implements AutoCloseable {
     return name;
   }
 
+  /** This database as a node's journal database (full mode), for Flyway and test pools. */
+  public NodeConfig.Database database() {
+    return new NodeConfig.Database(url(), USER, "", "org.postgresql.Driver", "slick.jdbc.PostgresProfile$", "postgresql");
+  }
+
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(url(), USER, "");
   }

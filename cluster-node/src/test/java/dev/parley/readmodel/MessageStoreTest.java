@@ -43,8 +43,7 @@ class MessageStoreTest {
   @Test
   void readsOnPostgres() throws Exception {
     try (PostgresDatabase pg = PostgresDatabase.create()) {
-      NodeConfig.Database db = new NodeConfig.Database(pg.url(), pg.user(), "", "org.postgresql.Driver",
-          "slick.jdbc.PostgresProfile$", "postgresql");
+      NodeConfig.Database db = pg.database();
       Schema.migrate(db);
       try (HikariDataSource ds = pool(db)) {
         Jdbc jdbc = new Jdbc(ds, true);

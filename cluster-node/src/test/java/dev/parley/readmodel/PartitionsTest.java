@@ -56,8 +56,7 @@ class PartitionsTest {
 
   private Jdbc postgres() {
     pg = PostgresDatabase.create();
-    NodeConfig.Database db = new NodeConfig.Database(pg.url(), pg.user(), "", "org.postgresql.Driver",
-        "slick.jdbc.PostgresProfile$", "postgresql");
+    NodeConfig.Database db = pg.database();
     Schema.migrate(db);
     ds = pool(db);
     return new Jdbc(ds, true);

@@ -9,7 +9,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.KafkaTestBroker;
 import dev.parley.TcpProxy;
-import dev.parley.app.NodeConfig;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
 import dev.parley.events.KafkaSettings;
@@ -63,8 +62,7 @@ class KafkaReceiptsTest {
   static void setUp() throws Exception {
     broker = KafkaTestBroker.start();
     pg = PostgresDatabase.create();
-    Schema.migrate(new NodeConfig.Database(pg.url(), pg.user(), "", "org.postgresql.Driver",
-        "slick.jdbc.PostgresProfile$", "postgresql"));
+    Schema.migrate(pg.database());
     pool = pool(pg.url());
     // kafka.conf (the producer's timeouts) as the node loads it, plus quiet logs.
     Config config = ConfigFactory.parseString("pekko.loglevel = WARNING")
