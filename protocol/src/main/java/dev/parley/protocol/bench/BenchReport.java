@@ -2,6 +2,8 @@ package dev.parley.protocol.bench;
 
 import dev.parley.protocol.Fields;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,9 +31,14 @@ public record BenchReport(int schema, String scenario, String title, Instant sta
     Fields.require(scenario, "scenario", "benchReport");
     Fields.require(startedAt, "startedAt", "benchReport");
     Fields.require(machine, "machine", "benchReport");
-    parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
+    parameters = ordered(parameters);
     results = Fields.list(results, "results", "benchReport");
     targets = targets == null ? List.of() : List.copyOf(targets);
+  }
+
+  /** An unmodifiable copy keeping the writer's order (tables list columns in it); null becomes empty. */
+  private static <V> Map<String, V> ordered(Map<String, V> m) {
+    return m == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(m));
   }
 
   /**
@@ -56,8 +63,8 @@ public record BenchReport(int schema, String scenario, String title, Instant sta
   public record Measurement(String series, Map<String, String> labels, long samples, Map<String, Double> values) {
     public Measurement {
       Fields.require(series, "series", "measurement");
-      labels = labels == null ? Map.of() : Map.copyOf(labels);
-      values = values == null ? Map.of() : Map.copyOf(values);
+      labels = ordered(labels);
+      values = ordered(values);
     }
   }
 
