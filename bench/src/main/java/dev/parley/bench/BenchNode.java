@@ -29,7 +29,16 @@ final class BenchNode {
   private BenchNode() {}
 
   static ParleyNode start(PostgresDatabase db) throws IOException {
+    return start(db, Map.of());
+  }
+
+  /**
+   * As {@link #start(PostgresDatabase)} with {@code overrides} on top. Logins are not measured, so
+   * passwords are hashed at bcrypt cost 4 to register thousands of users quickly.
+   */
+  static ParleyNode start(PostgresDatabase db, Map<String, Object> overrides) throws IOException {
     Map<String, Object> m = new HashMap<>();
+    m.put("parley.auth.bcrypt-cost", 4);
     m.put("parley.data-dir", Files.createTempDirectory("parley-bench").toString());
     m.put("parley.db.url", db.url());
     m.put("parley.db.user", db.user());
@@ -41,6 +50,7 @@ final class BenchNode {
     m.put("parley.http.port", 0);
     m.put("pekko.loglevel", "WARNING");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
+    m.putAll(overrides);
     return ParleyNode.start(NodeConfig.load(ConfigFactory.parseMap(m)));
   }
 
