@@ -14,7 +14,11 @@ import java.util.Map;
  * receipts-writer  [--members 100] [--seconds 15] [--runs 3]   receipt writer alone, rows/s into SQL
  * receipts-node    [--members 100] [--seconds 15] [--runs 3]   MarkRead asks on a node, marks/s and rows/s
  * projection-lag   [--rates 200,500,1000,2000] [--seconds 20] [--runs 3]   ack to row in SQL
+ * send-deliver     [--members 2|100] [--conversations N] [--rates a,b,c] [--step-seconds 15] [--slo-ms 15]
+ *                  open-loop send→ack and send→deliver latency per rate step; knee; half-knee run
  * </pre>
+ * Scenarios that produce a {@link dev.parley.protocol.bench.BenchReport} also write it as JSON to
+ * {@code --out} (default {@code results/}).
  * {@code --members} up to 50 makes SMALL_GROUP conversations (per-message rows), above that LARGE_GROUP.
  */
 public final class Bench {
@@ -50,9 +54,22 @@ public final class Bench {
               () -> ProjectionLag.run(rate, seconds));
         }
       }
+      case "send-deliver" -> {
+        int members = Integer.parseInt(opts.getOrDefault("members", "2"));
+        SendDeliver.Options d = SendDeliver.Options.full(members);
+        SendDeliver.Options o = new SendDeliver.Options(members,
+            Integer.parseInt(opts.getOrDefault("conversations", String.valueOf(d.conversations()))),
+            opts.containsKey("rates") ? ints(opts.get("rates")) : d.rates(),
+            Integer.parseInt(opts.getOrDefault("jit-warmup-seconds", String.valueOf(d.jitWarmupSeconds()))),
+            Integer.parseInt(opts.getOrDefault("warmup-seconds", String.valueOf(d.warmupSeconds()))),
+            Integer.parseInt(opts.getOrDefault("step-seconds", String.valueOf(d.stepSeconds()))),
+            Double.parseDouble(opts.getOrDefault("slo-ms", String.valueOf(d.sloP99Ms()))),
+            !"fixed".equals(opts.get("schedule")));
+        Reports.publish(SendDeliver.run(o), out(opts));
+      }
       default -> {
-        System.out.println("usage: Bench receipts-writer|receipts-node|projection-lag [--members N] [--seconds N] "
-            + "[--runs N] [--rates a,b,c]");
+        System.out.println("usage: Bench receipts-writer|receipts-node|projection-lag|send-deliver [--members N] "
+            + "[--seconds N] [--runs N] [--rates a,b,c] [--out dir]  (see Bench's javadoc and README \"Benchmarks\")");
         if (!what.equals("help")) {
           System.exit(2);
         }
@@ -92,6 +109,14 @@ public final class Bench {
     double[] s = xs.clone();
     Arrays.sort(s);
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static java.nio.file.Path out(Map<String, String> opts) {
+    return java.nio.file.Path.of(opts.getOrDefault("out", "results"));
+  }
+
+  private static List<Integer> ints(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).map(Integer::valueOf).toList();
   }
 
   private static Map<String, String> options(String[] args) {

@@ -58,6 +58,15 @@ final class Reports {
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), pg);
   }
 
+  /** Labels (or any string map) in the order given: key, value, key, value, ... */
+  static Map<String, String> labels(String... keysAndValues) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
+  }
+
   /** Prints {@code report} as Markdown and writes it as JSON under {@code outDir}; returns the file. */
   static Path publish(BenchReport report, Path outDir) throws IOException {
     System.out.println(markdown(report));

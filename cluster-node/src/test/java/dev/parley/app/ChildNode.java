@@ -56,10 +56,16 @@ public final class ChildNode implements AutoCloseable {
 
   /** Starts a full-mode node on {@code db} in a new JVM and waits until it serves clients. */
   public static ChildNode startOn(PostgresDatabase db, Path dataDir, Map<String, String> settings) throws Exception {
+    return startOn(db, dataDir, settings, List.of("-Xmx512m"));
+  }
+
+  /** As {@link #startOn(PostgresDatabase, Path, Map)} with these JVM options (heap, GC, JFR) instead of -Xmx512m. */
+  public static ChildNode startOn(PostgresDatabase db, Path dataDir, Map<String, String> settings, List<String> jvmOptions)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.add("-Xmx512m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     Map<String, String> all = new java.util.HashMap<>(Map.of(
@@ -79,6 +85,11 @@ public final class ChildNode implements AutoCloseable {
     return new ChildNode(p, Duration.ofSeconds(60));
   }
 
+  /** The node's operating-system process id (for CPU accounting). */
+  public long pid() {
+    return process.pid();
+  }
+
   public String httpUrl() {
     return httpUrl;
   }
@@ -88,6 +99,14 @@ public final class ChildNode implements AutoCloseable {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("child node did not die");
+    }
+  }
+
+  /** SIGTERM: the node shuts down as in production (coordinated shutdown, final flush); SIGKILL after 30 s. */
+  public void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      kill();
     }
   }
 
