@@ -16,6 +16,8 @@ import java.util.Map;
  * projection-lag   [--rates 200,500,1000,2000] [--seconds 20] [--runs 3]   ack to row in SQL
  * send-deliver     [--members 2|100] [--conversations N] [--rates a,b,c] [--step-seconds 15] [--slo-ms 15]
  *                  open-loop send→ack and send→deliver latency per rate step; knee; half-knee run
+ * throughput       [--receipts on|off] [--conversations 1000] [--in-flight 256] [--seconds 30]
+ *                  durable messages/s one node accepts; with receipts, receipts/s absorbed and rows/s flushed
  * </pre>
  * Scenarios that produce a {@link dev.parley.protocol.bench.BenchReport} also write it as JSON to
  * {@code --out} (default {@code results/}).
@@ -66,6 +68,15 @@ public final class Bench {
             Double.parseDouble(opts.getOrDefault("slo-ms", String.valueOf(d.sloP99Ms()))),
             !"fixed".equals(opts.get("schedule")));
         Reports.publish(SendDeliver.run(o), out(opts));
+      }
+      case "throughput" -> {
+        boolean receipts = !"off".equals(opts.get("receipts"));
+        Throughput.Options d = Throughput.Options.full(receipts);
+        Reports.publish(Throughput.run(new Throughput.Options(
+            Integer.parseInt(opts.getOrDefault("conversations", String.valueOf(d.conversations()))),
+            Integer.parseInt(opts.getOrDefault("in-flight", String.valueOf(d.inFlight()))),
+            Integer.parseInt(opts.getOrDefault("warmup-seconds", String.valueOf(d.warmupSeconds()))),
+            Integer.parseInt(opts.getOrDefault("seconds", String.valueOf(d.seconds()))), receipts)), out(opts));
       }
       default -> {
         System.out.println("usage: Bench receipts-writer|receipts-node|projection-lag|send-deliver [--members N] "

@@ -17,7 +17,8 @@ import java.util.UUID;
  * The node under load in its own JVM (so its CPU is told apart from the generator's), full mode on
  * a throw-away PostgreSQL database and the machine's Redis. Per-user and per-connection rate
  * limits are lifted: the benchmark measures the node, not its throttles. {@code PARLEY_BENCH_JFR}
- * = a file name records a JFR profile of the node for the whole run.
+ * = a file name records a JFR profile of the node for the whole run; {@code PARLEY_BENCH_NODE_OPTS}
+ * adds JVM options to the node's (e.g. a different garbage collector).
  */
 final class ServerNode implements AutoCloseable {
   final PostgresDatabase db;
@@ -41,6 +42,10 @@ final class ServerNode implements AutoCloseable {
       s.put("parley.session.max-errors-per-minute", "100000");
       s.putAll(extra);
       List<String> jvm = new ArrayList<>(List.of("-Xms1g", "-Xmx2g"));
+      String opts = System.getenv("PARLEY_BENCH_NODE_OPTS");
+      if (opts != null && !opts.isBlank()) {
+        jvm.addAll(List.of(opts.trim().split("\\s+")));
+      }
       String jfr = System.getenv("PARLEY_BENCH_JFR");
       if (jfr != null && !jfr.isBlank()) {
         jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");

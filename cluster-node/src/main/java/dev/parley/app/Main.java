@@ -12,7 +12,11 @@ import com.typesafe.config.ConfigFactory;
 public final class Main {
   private Main() {}
 
+  /** The JDK property that sizes {@link java.util.concurrent.ForkJoinPool#commonPool()}. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
+    sizeCommonPool();
     Config config = NodeConfig.load(ConfigFactory.empty(),
         ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on"));
     ParleyNode node;
@@ -37,5 +41,19 @@ public final class Main {
     System.out.println("  session tokens  : " + (node.redisUrl().isEmpty()
         ? "in memory  (set PARLEY_REDIS_URL for Redis)" : node.redisUrl()));
     System.out.println("Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
+  }
+
+  /**
+   * Pekko's Java API completes every ask, {@code askWithStatus} and {@code pipeToSelf} through the
+   * CompletionStage's default executor, {@code ForkJoinPool.commonPool()}. On a machine with fewer
+   * than 3 cores the JDK sizes that pool below 2 and CompletableFuture then starts a new thread for
+   * every such completion: on 2 cores that was one thread per message sent (ADR 8). Set before any
+   * CompletableFuture exists; an explicit -D setting wins.
+   */
+  static void sizeCommonPool() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null
+        && Runtime.getRuntime().availableProcessors() - 1 < 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
   }
 }

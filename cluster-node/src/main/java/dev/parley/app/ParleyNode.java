@@ -96,6 +96,11 @@ public final class ParleyNode {
     ConversationSettings settings = ConversationSettings.fromConfig(config);
 
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.systemName(), config);
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      system.log().warn("ForkJoinPool.commonPool() has parallelism {}: every ask reply will start a new thread. "
+          + "Start the JVM with -D{}=2 (Main does this itself; see ADR 8).",
+          java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(), Main.COMMON_POOL_PARALLELISM);
+    }
     try {
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         Address self = Cluster.get(system).selfMember().address();
