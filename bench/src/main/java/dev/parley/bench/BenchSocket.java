@@ -11,7 +11,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * One load-generator WebSocket to a node: reads everything as it arrives and hands each frame,
@@ -21,7 +20,15 @@ import java.util.function.BiConsumer;
  */
 final class BenchSocket {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  /** Sockets are spread over a few clients: each client reads all its sockets on one selector thread. */
+  private static final HttpClient[] HTTP = new HttpClient[4];
+  private static final AtomicLong OPENED = new AtomicLong();
+
+  static {
+    for (int i = 0; i < HTTP.length; i++) {
+      HTTP[i] = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+  }
 
   final String user;
   private final WebSocket socket;
@@ -37,10 +44,16 @@ final class BenchSocket {
   }
 
   /** Opens {@code baseUrl}/ws as {@code user}; every frame goes to {@code onFrame(socket, frame)}. */
-  static BenchSocket open(String baseUrl, String user, String token, BiConsumer<BenchSocket, JsonNode> onFrame,
-      AtomicLong errors) {
+  /** What a scenario does with each frame; {@code receivedAt} is System.nanoTime() when its first part arrived. */
+  @FunctionalInterface
+  interface FrameHandler {
+    void onFrame(BenchSocket socket, JsonNode frame, long receivedAt);
+  }
+
+  static BenchSocket open(String baseUrl, String user, String token, FrameHandler onFrame, AtomicLong errors) {
     BenchSocket[] self = new BenchSocket[1];
     StringBuilder partial = new StringBuilder();
+    long[] firstPartAt = new long[1];
     WebSocket.Listener listener = new WebSocket.Listener() {
       @Override
       public void onOpen(WebSocket ws) {
@@ -49,6 +62,9 @@ final class BenchSocket {
 
       @Override
       public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+        if (partial.length() == 0) {
+          firstPartAt[0] = System.nanoTime();
+        }
         partial.append(data);
         if (last) {
           String text = partial.toString();
@@ -63,7 +79,7 @@ final class BenchSocket {
           while (self[0] == null) {
             Thread.onSpinWait();
           }
-          onFrame.accept(self[0], frame);
+          onFrame.onFrame(self[0], frame, firstPartAt[0]);
         }
         return null;
       }
@@ -83,7 +99,7 @@ final class BenchSocket {
         }
       }
     };
-    WebSocket ws = HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+    WebSocket ws = HTTP[(int) (OPENED.getAndIncrement() % HTTP.length)].newWebSocketBuilder().header("Authorization", "Bearer " + token)
         .buildAsync(URI.create(baseUrl.replace("http://", "ws://") + "/ws"), listener).join();
     self[0] = new BenchSocket(user, ws, errors);
     return self[0];

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * The generator's clients: one WebSocket per member of every conversation of a {@link Population},
@@ -22,7 +21,7 @@ final class Fleet implements AutoCloseable {
   /** Error frames, unparsable frames, failed sends and abnormal closes. */
   final AtomicLong errors = new AtomicLong();
   private final Map<String, Integer> errorCodes = new HashMap<>();
-  volatile BiConsumer<BenchSocket, JsonNode> handler = (s, f) -> { };
+  volatile BenchSocket.FrameHandler handler = (s, f, at) -> { };
 
   private Fleet(List<Population.Conversation> conversations) {
     this.conversations = conversations;
@@ -32,7 +31,7 @@ final class Fleet implements AutoCloseable {
     Fleet fleet = new Fleet(conversations);
     int total = conversations.stream().mapToInt(c -> c.members().size()).sum();
     CountDownLatch subscribed = new CountDownLatch(total);
-    BiConsumer<BenchSocket, JsonNode> dispatch = (socket, frame) -> {
+    BenchSocket.FrameHandler dispatch = (socket, frame, at) -> {
       String type = frame.path("type").asText();
       if (type.equals("subscribed") && frame.has("ref")) {
         subscribed.countDown();
@@ -40,7 +39,7 @@ final class Fleet implements AutoCloseable {
         if (type.equals("error")) {
           fleet.error(frame);
         }
-        fleet.handler.accept(socket, frame);
+        fleet.handler.onFrame(socket, frame, at);
       }
     };
     for (Population.Conversation c : conversations) {

@@ -57,7 +57,7 @@ final class Throughput {
         AtomicLong receiptsSent = new AtomicLong();
         Latency ackLatency = new Latency();
         Map<String, Long> sentAt = new java.util.concurrent.ConcurrentHashMap<>();
-        fleet.handler = (socket, frame) -> {
+        fleet.handler = (socket, frame, receivedAt) -> {
           switch (frame.path("type").asText()) {
             case "ack" -> {
               Long at = sentAt.remove(frame.path("clientMsgId").asText());
@@ -65,7 +65,7 @@ final class Throughput {
                 permits.release();
                 if (measuring.get()) {
                   acked.incrementAndGet();
-                  ackLatency.record(System.nanoTime() - at);
+                  ackLatency.record(receivedAt - at);
                 }
               }
             }
