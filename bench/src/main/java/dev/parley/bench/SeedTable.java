@@ -194,6 +194,7 @@ final class SeedTable {
       redisConnection.close();
       redis.shutdown();
     }
+    parameters.put("loadAverageAtEnd", loadAverage());
     return report(startedAt, (System.nanoTime() - t0) / 1e9, machine, parameters, cells);
   }
 
@@ -341,7 +342,7 @@ final class SeedTable {
           + " messages, " + seenPositions + " of " + positions + " read positions");
     }
 
-    void openSockets() {
+    void openSockets() throws java.io.IOException {
       for (String user : data.users()) {
         sockets.put(user, client.connect(tokens.get(user)));
       }
@@ -420,7 +421,7 @@ final class SeedTable {
 
     @Override
     public void close() {
-      sockets.values().forEach(ParleyClient.Socket::close);
+      client.close();
     }
   }
 
@@ -546,9 +547,12 @@ final class SeedTable {
     p.put("seedIndexes", String.join("; ", SeedSchema.RECOMMENDED_INDEXES) + "; ANALYZE");
     p.put("seedCache", "Redis cache-aside: GET/SETEX 300 JSON conversation:<id>:messages and unread:<user>; "
         + "DEL on post and mark-read");
-    p.put("parleyApi", "history GET /api/conversations/{id}/messages?limit=50, unread GET /api/unread "
-        + "(JDK HttpClient, HTTP/1.1); read frame {conv, upTo: new seq} on an open, unsubscribed WebSocket");
+    p.put("parleyApi", "history GET /api/conversations/{id}/messages?limit=50 and unread GET /api/unread on one "
+        + "keep-alive HTTP/1.1 connection, timed to the last body byte; read frame {conv, upTo: the new seq} on an "
+        + "open, unsubscribed WebSocket per user, timed to when the client's selector saw the unread frame");
     p.put("parleyLimits", "node defaults, not raised (frame-rate 50/s burst 200 per socket)");
+    p.put("commonPoolParallelism", Integer.toString(java.util.concurrent.ForkJoinPool.getCommonPoolParallelism()));
+    p.put("loadAverageAtStart", loadAverage());
     return p;
   }
 
@@ -686,6 +690,12 @@ final class SeedTable {
 
   private static String seconds(long since) {
     return String.format(Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9);
+  }
+
+  /** The machine's 1-minute load average: the box is shared, so what else ran shows here. */
+  private static String loadAverage() {
+    return String.format(Locale.ROOT, "%.2f",
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -7,32 +7,35 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A Parley client as an application would be one: JDK {@code HttpClient} (HTTP/1.1, keep-alive)
- * for the REST API with a bearer token, and one WebSocket per user for {@code read} frames. The
- * sockets never subscribe to conversations, so the only {@code unread} frame a socket receives for
- * a conversation is the answer to its own {@code read} (see docs/protocol.md §9 on the doubled
- * frame of subscribed sockets); an answer's arrival time is taken in the socket's listener, when the
- * frame is complete, before it is parsed.
+ * A Parley client as an application would be one, through the public API only: REST with a bearer
+ * token and one WebSocket per user for {@code read} frames. Setup calls go through the JDK
+ * {@code HttpClient}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
+ * that add as little client time as possible on a box whose cores the server shares. The sockets
+ * never subscribe to conversations, so the only {@code unread} frame a socket receives for a
+ * conversation is the answer to its own {@code read} (docs/protocol.md §9 explains the doubled
+ * frame of subscribed sockets); an answer's arrival time is when the hub's selector saw its bytes.
  */
-public final class ParleyClient {
+public final class ParleyClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String baseUrl;
+  /** Setup calls (register, log in, create): not measured. */
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
+  private final LeanHttp rest;
+  private WsHub hub;
 
   public ParleyClient(String baseUrl) {
     this.baseUrl = baseUrl;
+    this.rest = new LeanHttp(baseUrl);
   }
 
   /** Registers {@code user} and logs in; returns the session token. */
@@ -54,12 +57,11 @@ public final class ParleyClient {
     return call("POST", "/api/conversations", token, body, 201).path("id").asText();
   }
 
-  /** A GET of {@code path} with the token; returns the body of a 200 (anything else fails). */
-  public String get(String path, String token) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
-        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+  /** A measured GET of {@code path} with the token (on {@link LeanHttp}); returns the body of a 200. */
+  public String get(String path, String token) throws IOException {
+    LeanHttp.Response r = rest.get(path, token);
+    if (r.status() != 200) {
+      throw new IllegalStateException("GET " + path + ": " + r.status() + " " + r.body());
     }
     return r.body();
   }
@@ -84,78 +86,48 @@ public final class ParleyClient {
   }
 
   /** Opens the user's WebSocket ({@code /ws}, token in the Authorization header). */
-  public Socket connect(String token) {
+  public synchronized Socket connect(String token) throws IOException {
+    if (hub == null) {
+      hub = new WsHub();
+    }
+    URI u = URI.create(baseUrl);
     Socket socket = new Socket();
-    socket.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token)
-        .buildAsync(URI.create(baseUrl.replace("http://", "ws://") + "/ws"), socket.listener()).join();
+    socket.connection = hub.connect(u.getHost(), u.getPort(), token, socket);
     return socket;
+  }
+
+  @Override
+  public synchronized void close() {
+    rest.close();
+    if (hub != null) {
+      hub.close();
+    }
   }
 
   /** The answer to a {@code read}: when it arrived ({@code System.nanoTime()}) and the unread count it carried. */
   public record Unread(long arrivedNanos, long count) {}
 
-  /**
-   * One user's socket. At most one {@code read} per conversation is outstanding; frames are sent
-   * one after the other (a WebSocket takes one send at a time).
-   */
-  public static final class Socket implements AutoCloseable {
+  /** One user's socket. At most one {@code read} per conversation is outstanding. */
+  public static final class Socket implements AutoCloseable, WsHub.Handler {
     private final Map<String, CompletableFuture<Unread>> pending = new ConcurrentHashMap<>();
-    private CompletableFuture<WebSocket> sending;
-    private WebSocket ws;
+    private WsHub.Connection connection;
 
     /** Sends {@code read {conv, upTo}}; completes when the {@code unread} frame for {@code conv} arrives. */
-    public synchronized CompletableFuture<Unread> read(String conv, long upTo) {
+    public CompletableFuture<Unread> read(String conv, long upTo) {
       CompletableFuture<Unread> answer = new CompletableFuture<>();
       if (pending.putIfAbsent(conv, answer) != null) {
         throw new IllegalStateException("a read of " + conv + " is already outstanding");
       }
-      String frame = "{\"type\":\"read\",\"conv\":\"" + conv + "\",\"upTo\":" + upTo + ",\"ref\":\"r\"}";
-      sending = sending == null ? ws.sendText(frame, true)
-          : sending.thenCompose(w -> w.sendText(frame, true));
-      sending.whenComplete((w, e) -> {
-        if (e != null) {
-          fail(e);
-        }
-      });
+      try {
+        connection.sendText("{\"type\":\"read\",\"conv\":\"" + conv + "\",\"upTo\":" + upTo + ",\"ref\":\"r\"}");
+      } catch (IOException e) {
+        closed(e);
+      }
       return answer;
     }
 
-    private WebSocket.Listener listener() {
-      StringBuilder partial = new StringBuilder();
-      return new WebSocket.Listener() {
-        @Override
-        public void onOpen(WebSocket w) {
-          w.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-          long arrived = System.nanoTime();
-          partial.append(data);
-          if (last) {
-            String text = partial.toString();
-            partial.setLength(0);
-            received(text, arrived);
-          }
-          w.request(1);
-          return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-          fail(new IllegalStateException("socket closed: " + status + " " + reason));
-          return null;
-        }
-
-        @Override
-        public void onError(WebSocket w, Throwable error) {
-          fail(error);
-        }
-      };
-    }
-
-    private void received(String text, long arrived) {
+    @Override
+    public void text(String text, long arrived) {
       try {
         JsonNode frame = JSON.readTree(text);
         String type = frame.path("type").asText();
@@ -165,29 +137,26 @@ public final class ParleyClient {
             answer.complete(new Unread(arrived, frame.path("count").asLong()));
           }
         } else if (type.equals("error")) {
-          fail(new IllegalStateException("server error frame: " + text));
+          closed(new IllegalStateException("server error frame: " + text));
         }
       } catch (IOException e) {
-        fail(e);
+        closed(e);
       }
     }
 
-    private void fail(Throwable e) {
+    @Override
+    public void closed(Throwable why) {
       pending.keySet().forEach(conv -> {
         CompletableFuture<Unread> answer = pending.remove(conv);
         if (answer != null) {
-          answer.completeExceptionally(e);
+          answer.completeExceptionally(why);
         }
       });
     }
 
     @Override
     public void close() {
-      if (ws != null) {
-        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)
-            .exceptionally(e -> null).join();
-        ws.abort();
-      }
+      connection.close();
     }
   }
 }
