@@ -63,8 +63,10 @@ import org.HdrHistogram.Histogram;
  * is always something to read. Each cell has a warm-up and a measuring time budget; a cell that
  * reaches its budget (in practice only the seed's group row without indexes) reports fewer samples.
  *
- * <p>Caveats: everything shares the machine's cores; the seed columns have no HTTP or ORM layer
- * (charitable to the seed) while Parley's include its whole client API and the JDK HTTP client.
+ * <p>Caveats: everything (node, PostgreSQL, Redis, the clients) shares the machine's cores, and the
+ * machine may be shared with other work (the load average at start and end is reported); the seed
+ * columns have no HTTP or ORM layer (charitable to the seed) while Parley's include its whole client
+ * API, measured with lean clients that add as little client time as they can.
  */
 final class SeedTable {
   static final String HISTORY = "load 50 messages";
@@ -568,6 +570,7 @@ final class SeedTable {
           continue;
         }
         Map<String, Double> values = new LinkedHashMap<>(Latency.percentiles(cell.total()));
+        values.put("warmupOps", (double) cell.warmedUp());
         if (column.equals(PARLEY)) {
           double p50 = values.get("p50Ms");
           values.put("xVsNoIndexes", ratio(byColumn.get(NO_INDEXES), p50));
