@@ -1,0 +1,162 @@
+package dev.parley.bench.seed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Parley client as an application would be one, through the public API only: REST with a bearer
+ * token and one WebSocket per user for {@code read} frames. Setup calls go through the JDK
+ * {@code HttpClient}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
+ * that add as little client time as possible on a box whose cores the server shares. The sockets
+ * never subscribe to conversations, so the only {@code unread} frame a socket receives for a
+ * conversation is the answer to its own {@code read} (docs/protocol.md §9 explains the doubled
+ * frame of subscribed sockets); an answer's arrival time is when the hub's selector saw its bytes.
+ */
+public final class ParleyClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String baseUrl;
+  /** Setup calls (register, log in, create): not measured. */
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10)).build();
+  private final LeanHttp rest;
+  private WsHub hub;
+
+  public ParleyClient(String baseUrl) {
+    this.baseUrl = baseUrl;
+    this.rest = new LeanHttp(baseUrl);
+  }
+
+  /** Registers {@code user} and logs in; returns the session token. */
+  public String registerAndLogin(String user, String password) throws IOException, InterruptedException {
+    call("POST", "/api/users", null, Map.of("username", user, "password", password), 201);
+    return call("POST", "/api/sessions", null, Map.of("username", user, "password", password), 200)
+        .path("token").asText();
+  }
+
+  /** Creates a conversation as the token's user; returns its id. */
+  public String create(String token, String type, String name, List<String> members)
+      throws IOException, InterruptedException {
+    Map<String, Object> body = new HashMap<>();
+    body.put("type", type);
+    body.put("members", members);
+    if (name != null) {
+      body.put("name", name);
+    }
+    return call("POST", "/api/conversations", token, body, 201).path("id").asText();
+  }
+
+  /** A measured GET of {@code path} with the token (on {@link LeanHttp}); returns the body of a 200. */
+  public String get(String path, String token) throws IOException {
+    LeanHttp.Response r = rest.get(path, token);
+    if (r.status() != 200) {
+      throw new IllegalStateException("GET " + path + ": " + r.status() + " " + r.body());
+    }
+    return r.body();
+  }
+
+  public static JsonNode parse(String json) throws IOException {
+    return JSON.readTree(json);
+  }
+
+  private JsonNode call(String method, String path, String token, Object body, int expected)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+        .header("Content-Type", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != expected) {
+      throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  /** Opens the user's WebSocket ({@code /ws}, token in the Authorization header). */
+  public synchronized Socket connect(String token) throws IOException {
+    if (hub == null) {
+      hub = new WsHub();
+    }
+    URI u = URI.create(baseUrl);
+    Socket socket = new Socket();
+    socket.connection = hub.connect(u.getHost(), u.getPort(), token, socket);
+    return socket;
+  }
+
+  @Override
+  public synchronized void close() {
+    rest.close();
+    if (hub != null) {
+      hub.close();
+    }
+  }
+
+  /** The answer to a {@code read}: when it arrived ({@code System.nanoTime()}) and the unread count it carried. */
+  public record Unread(long arrivedNanos, long count) {}
+
+  /** One user's socket. At most one {@code read} per conversation is outstanding. */
+  public static final class Socket implements AutoCloseable, WsHub.Handler {
+    private final Map<String, CompletableFuture<Unread>> pending = new ConcurrentHashMap<>();
+    private WsHub.Connection connection;
+
+    /** Sends {@code read {conv, upTo}}; completes when the {@code unread} frame for {@code conv} arrives. */
+    public CompletableFuture<Unread> read(String conv, long upTo) {
+      CompletableFuture<Unread> answer = new CompletableFuture<>();
+      if (pending.putIfAbsent(conv, answer) != null) {
+        throw new IllegalStateException("a read of " + conv + " is already outstanding");
+      }
+      try {
+        connection.sendText("{\"type\":\"read\",\"conv\":\"" + conv + "\",\"upTo\":" + upTo + ",\"ref\":\"r\"}");
+      } catch (IOException e) {
+        closed(e);
+      }
+      return answer;
+    }
+
+    @Override
+    public void text(String text, long arrived) {
+      try {
+        JsonNode frame = JSON.readTree(text);
+        String type = frame.path("type").asText();
+        if (type.equals("unread")) {
+          CompletableFuture<Unread> answer = pending.remove(frame.path("conv").asText());
+          if (answer != null) {
+            answer.complete(new Unread(arrived, frame.path("count").asLong()));
+          }
+        } else if (type.equals("error")) {
+          closed(new IllegalStateException("server error frame: " + text));
+        }
+      } catch (IOException e) {
+        closed(e);
+      }
+    }
+
+    @Override
+    public void closed(Throwable why) {
+      pending.keySet().forEach(conv -> {
+        CompletableFuture<Unread> answer = pending.remove(conv);
+        if (answer != null) {
+          answer.completeExceptionally(why);
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      connection.close();
+    }
+  }
+}
