@@ -14,6 +14,7 @@ import java.util.Map;
  * receipts-writer  [--members 100] [--seconds 15] [--runs 3]   receipt writer alone, rows/s into SQL
  * receipts-node    [--members 100] [--seconds 15] [--runs 3]   MarkRead asks on a node, marks/s and rows/s
  * projection-lag   [--rates 200,500,1000,2000] [--seconds 20] [--runs 3]   ack to row in SQL
+ * seed-table       [--size full|smoke]   the seed's table (no indexes / indexes / Redis cache) beside Parley's API
  * send-deliver     [--members 2|100] [--conversations N] [--rates a,b,c] [--step-seconds 15] [--slo-ms 15]
  *                  open-loop send→ack and send→deliver latency per rate step; knee; half-knee run
  * throughput       [--receipts on|off] [--conversations 1000] [--in-flight 256] [--seconds 30]
@@ -56,6 +57,8 @@ public final class Bench {
               () -> ProjectionLag.run(rate, seconds));
         }
       }
+      case "seed-table" -> Reports.publish(SeedTable.run("smoke".equals(opts.get("size"))
+          ? SeedTable.Sizes.smoke() : SeedTable.Sizes.full()), out(opts));
       case "send-deliver" -> {
         int members = Integer.parseInt(opts.getOrDefault("members", "2"));
         SendDeliver.Options d = SendDeliver.Options.full(members);

@@ -23,12 +23,17 @@ final class Fleet implements AutoCloseable {
   private final Map<String, Integer> errorCodes = new HashMap<>();
   volatile BenchSocket.FrameHandler handler = (s, f, at) -> { };
 
+  /** Two reader threads for all sockets: frames are stamped as they arrive, before parsing. */
+  private final List<WsHub> hubs = new ArrayList<>();
+
   private Fleet(List<Population.Conversation> conversations) {
     this.conversations = conversations;
   }
 
-  static Fleet open(String baseUrl, List<Population.Conversation> conversations) throws InterruptedException {
+  static Fleet open(String baseUrl, List<Population.Conversation> conversations) throws Exception {
     Fleet fleet = new Fleet(conversations);
+    fleet.hubs.add(new WsHub());
+    fleet.hubs.add(new WsHub());
     int total = conversations.stream().mapToInt(c -> c.members().size()).sum();
     CountDownLatch subscribed = new CountDownLatch(total);
     BenchSocket.FrameHandler dispatch = (socket, frame, at) -> {
@@ -42,10 +47,12 @@ final class Fleet implements AutoCloseable {
         fleet.handler.onFrame(socket, frame, at);
       }
     };
+    int opened = 0;
     for (Population.Conversation c : conversations) {
       List<BenchSocket> members = new ArrayList<>();
       for (Population.Member m : c.members()) {
-        BenchSocket s = BenchSocket.open(baseUrl, m.userId(), m.token(), dispatch, fleet.errors);
+        BenchSocket s = BenchSocket.open(fleet.hubs.get(opened++ % fleet.hubs.size()), baseUrl, m.userId(),
+            m.token(), dispatch, fleet.errors);
         s.send("{\"type\":\"subscribe\",\"conv\":\"" + c.id() + "\",\"ref\":\"sub\"}");
         members.add(s);
       }
@@ -75,5 +82,6 @@ final class Fleet implements AutoCloseable {
   @Override
   public void close() {
     sockets.forEach(ms -> ms.forEach(BenchSocket::close));
+    hubs.forEach(WsHub::close);
   }
 }

@@ -1,6 +1,7 @@
 package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.bench.WsHub;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;

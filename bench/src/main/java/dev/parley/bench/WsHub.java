@@ -1,4 +1,4 @@
-package dev.parley.bench.seed;
+package dev.parley.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Answers pings with pongs, so the server's keep-alive never drops an idle socket; a close from
  * the server is echoed and reported to the connection's {@link Handler}.
  */
-final class WsHub implements AutoCloseable {
+public final class WsHub implements AutoCloseable {
   /** What a connection does with what arrives; called on the selector thread. */
-  interface Handler {
+  public interface Handler {
     void text(String text, long arrivedNanos);
 
     void closed(Throwable why);
@@ -39,15 +39,15 @@ final class WsHub implements AutoCloseable {
   private final List<Connection> all = new ArrayList<>();
   private volatile boolean running = true;
 
-  WsHub() throws IOException {
+  public WsHub() throws IOException {
     selector = Selector.open();
-    thread = new Thread(this::loop, "seed-table-ws-hub");
+    thread = new Thread(this::loop, "bench-ws-hub");
     thread.setDaemon(true);
     thread.start();
   }
 
   /** Opens {@code ws://host:port/ws} with the token as a bearer header (blocking until the upgrade is answered). */
-  Connection connect(String host, int port, String token, Handler handler) throws IOException {
+  public Connection connect(String host, int port, String token, Handler handler) throws IOException {
     SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
     ch.socket().setTcpNoDelay(true);
     byte[] nonce = new byte[16];
@@ -153,7 +153,7 @@ final class WsHub implements AutoCloseable {
   }
 
   /** One client connection: frames out on the caller's thread, frames in on the hub's. */
-  static final class Connection {
+  public static final class Connection {
     private static final int TEXT = 1;
     private static final int CLOSE = 8;
     private static final int PING = 9;
@@ -172,7 +172,7 @@ final class WsHub implements AutoCloseable {
       this.inbound = inbound;
     }
 
-    void sendText(String text) throws IOException {
+    public void sendText(String text) throws IOException {
       send(TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -297,7 +297,7 @@ final class WsHub implements AutoCloseable {
     }
 
     /** Sends a normal close (1000) if still open and closes the channel. */
-    synchronized void close() {
+    public synchronized void close() {
       if (closed) {
         return;
       }
