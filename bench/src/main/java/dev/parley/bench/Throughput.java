@@ -26,8 +26,10 @@ import org.HdrHistogram.Histogram;
  * {@code send}s in flight (closed loop: a new one as soon as one is acked) over many 2-member
  * conversations, so the figure is how many durable messages per second the node accepts. With
  * receipts on, every recipient answers each delivered message with {@code read upTo=seq}, as a
- * client showing the conversation does; receipts absorbed are the {@code unread} answers, rows
- * flushed come from the node's {@code /metrics} (receipt writer). Ack latency here is from the
+ * client showing the conversation does; receipts are the {@code read} frames sent in the window (an
+ * {@code unread} answer carries no ref, and a subscribed reader gets two, so answers are not
+ * counted; a refused read is an error frame and counted as one); rows flushed come from the
+ * node's {@code /metrics} (receipt writer). Ack latency here is from the
  * actual send, not a schedule: it is a saturation figure, the open-loop latencies are
  * {@link SendDeliver}'s.
  */
@@ -54,7 +56,6 @@ final class Throughput {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicLong acked = new AtomicLong();
         AtomicLong receipts = new AtomicLong();
-        AtomicLong receiptsSent = new AtomicLong();
         Latency ackLatency = new Latency();
         Map<String, Long> sentAt = new java.util.concurrent.ConcurrentHashMap<>();
         fleet.handler = (socket, frame, receivedAt) -> {
@@ -77,14 +78,11 @@ final class Throughput {
             case "message" -> {
               JsonNode m = frame.path("message");
               if (o.receipts() && !socket.user.equals(m.path("sender").asText())) {
-                receiptsSent.incrementAndGet();
+                if (measuring.get()) {
+                  receipts.incrementAndGet();
+                }
                 socket.send("{\"type\":\"read\",\"conv\":\"" + frame.path("conv").asText() + "\",\"upTo\":"
                     + m.path("seq").asLong() + "}");
-              }
-            }
-            case "unread" -> {
-              if (measuring.get()) {
-                receipts.incrementAndGet();
               }
             }
             default -> { }
@@ -147,7 +145,8 @@ final class Throughput {
             String.format(Locale.ROOT, "%.0f msgs/s", rate), rate >= 5000));
         if (o.receipts()) {
           double r = receipts.get() / seconds;
-          targets.add(new TargetCheck("≥ 20k receipts/s absorbed (research target)",
+          targets.add(new TargetCheck(
+              "≥ 20k receipts/s absorbed (research target; one per delivered message here, bounded by the sends)",
               String.format(Locale.ROOT, "%.0f receipts/s", r), r >= 20000));
         }
         return new BenchReport(BenchReport.SCHEMA, o.receipts() ? "throughput-receipts" : "throughput",

@@ -3,6 +3,7 @@ package dev.parley.cache;
 import dev.parley.protocol.MessageView;
 import dev.parley.protocol.ProtocolCodec;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -43,16 +44,28 @@ public final class RedisMessageCache implements MessageCache {
     return "parley:conv:" + conv + ":summary";
   }
 
+  /**
+   * One message appended: push, trim, refresh the list's TTL and replace the summary in one
+   * server-side script, so a send costs one Redis round trip instead of four. KEYS: recent,
+   * summary. ARGV: message JSON, last index kept, list TTL ms, summary JSON, summary TTL ms.
+   */
+  static final String APPEND_SCRIPT = """
+      redis.call('LPUSH', KEYS[1], ARGV[1])
+      redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]))
+      redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+      redis.call('SET', KEYS[2], ARGV[4], 'PX', tonumber(ARGV[5]))
+      return 1""";
+
   @Override
   public CompletionStage<Void> appended(String conv, MessageView message) {
-    String key = recentKey(conv);
-    String json = ProtocolCodec.write(message);
-    return counted(CompletableFuture.allOf(
-        redis.lpush(key, json).toCompletableFuture(),
-        redis.ltrim(key, 0, settings.recentSize() - 1).toCompletableFuture(),
-        redis.pexpire(key, settings.recentTtl().toMillis()).toCompletableFuture(),
-        redis.set(summaryKey(conv), ProtocolCodec.write(new Summary(message.seq(), message)),
-            SetArgs.Builder.px(settings.summaryTtl().toMillis())).toCompletableFuture()));
+    // EVAL rather than EVALSHA: Redis caches the compiled script either way, and EVAL never meets a
+    // restarted Redis that forgot it (a NOSCRIPT retry could reorder one conversation's appends).
+    String[] keys = {recentKey(conv), summaryKey(conv)};
+    String[] args = {ProtocolCodec.write(message), String.valueOf(settings.recentSize() - 1),
+        String.valueOf(settings.recentTtl().toMillis()), ProtocolCodec.write(new Summary(message.seq(), message)),
+        String.valueOf(settings.summaryTtl().toMillis())};
+    return counted(redis.<Long>eval(APPEND_SCRIPT, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+        .thenApply(r -> null));
   }
 
   @Override
