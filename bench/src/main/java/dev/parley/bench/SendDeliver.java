@@ -24,8 +24,9 @@ import org.HdrHistogram.Histogram;
  * next conversation in turn, whether or not earlier sends were answered. Latency runs from the
  * <em>intended</em> send time (so a stalled server or generator is never hidden) to the sender's
  * {@code ack} and to each other member's {@code message} frame: first, median and last recipient
- * per message. The rate steps up; the knee is the highest step whose last-recipient p99 holds the
- * SLO with every message acked and delivered, and the targets are read at half the knee.
+ * per message. The rate steps up until two steps in a row fail; the knee is the highest step whose
+ * last-recipient p99 held the SLO with every message acked and delivered, and the targets are read
+ * in a separate run at half the knee.
  */
 final class SendDeliver {
   /**
@@ -71,16 +72,20 @@ final class SendDeliver {
         bench.step(o.rates().get(0), o.jitWarmupSeconds(), 1);
         List<StepResult> steps = new ArrayList<>();
         int knee = 0;
+        int failedInARow = 0;
         for (int rate : o.rates()) {
           StepResult s = bench.step(rate, o.warmupSeconds(), o.stepSeconds());
           steps.add(s);
           System.err.printf(Locale.ROOT, "%d-member, %d msgs/s: achieved %.0f, last p99 %.2f ms, errors %d, "
                   + "incomplete %d, node %.2f cores%n", o.members(), rate, s.achieved(),
               Latency.ms(s.last().getValueAtPercentile(99)), s.errors(), s.incomplete(), s.cpu().get("cpuNode"));
-          if (!s.pass()) {
+          // One failed step can be a stall in a few hundred samples; two in a row is the knee.
+          if (s.pass()) {
+            knee = rate;
+            failedInARow = 0;
+          } else if (++failedInARow == 2) {
             break;
           }
-          knee = rate;
         }
         StepResult half = knee == 0 ? null : bench.step(Math.max(1, knee / 2), o.warmupSeconds(), 2 * o.stepSeconds());
         return bench.report(started, (System.nanoTime() - t) / 1e9, server.machine(), steps, knee, half);
@@ -97,7 +102,6 @@ final class SendDeliver {
     AtomicLongArray intended = new AtomicLongArray(total);
     AtomicIntegerArray arrivals = new AtomicIntegerArray(total);
     AtomicIntegerArray acked = new AtomicIntegerArray(total);
-    String[] senders = new String[total];
     Latency ack = new Latency();
     Latency first = new Latency();
     Latency median = new Latency();
@@ -161,7 +165,6 @@ final class SendDeliver {
       int c = k % conversations;
       List<BenchSocket> members = fleet.sockets.get(c);
       BenchSocket sender = members.get((k / conversations) % members.size());
-      senders[k] = sender.user;
       intended.set(k, next);
       sender.send("{\"type\":\"send\",\"conv\":\"" + fleet.conversations.get(c).id() + "\",\"clientMsgId\":\""
           + prefix + k + "\",\"text\":\"" + prefix + k + "\"}");
