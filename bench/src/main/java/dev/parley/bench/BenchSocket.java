@@ -59,11 +59,14 @@ final class BenchSocket {
     return socket;
   }
 
-  void send(String json) {
+  /** Sends one frame; false (and counted as an error) when it could not be written. */
+  boolean send(String json) {
     try {
       connection.sendText(json);
+      return true;
     } catch (IOException e) {
       errors.incrementAndGet();
+      return false;
     }
   }
 

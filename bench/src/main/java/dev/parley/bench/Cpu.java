@@ -13,6 +13,7 @@ import java.util.stream.Stream;
  * (user + system ticks; Linux only, elsewhere every figure is NaN). Reported in cores: CPU seconds
  * per wall second over a window, so 2.0 is both cores of this machine. Processes that exit inside
  * a window lose their time in it; the node, the generator and pooled PostgreSQL backends do not.
+ * "postgres" is every process of that name, so another PostgreSQL cluster on the box counts too.
  */
 final class Cpu {
   /** Clock ticks per second of {@code /proc} times; 100 on every Linux this runs on. */
@@ -67,12 +68,15 @@ final class Cpu {
     return sums;
   }
 
-  /** Busy ticks of all cores (first line of /proc/stat minus idle and iowait), -1 if unreadable. */
+  /**
+   * Busy ticks of all cores: user, nice, system, irq and softirq from the first line of /proc/stat
+   * (idle, iowait and a VM's steal are not this box's work); -1 if unreadable.
+   */
   private static long totalTicks() {
     try {
       String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       long busy = 0;
-      for (int i = 1; i < Math.min(f.length, 9); i++) {
+      for (int i = 1; i < Math.min(f.length, 8); i++) {
         if (i != 4 && i != 5) {
           busy += Long.parseLong(f[i]);
         }

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Fleet implements AutoCloseable {
   final List<Population.Conversation> conversations;
-  /** socketsByConversation.get(i).get(m) is member m of conversation i. */
+  /** sockets.get(i).get(m) is member m of conversation i. */
   final List<List<BenchSocket>> sockets = new ArrayList<>();
   /** Error frames, unparsable frames, failed sends and abnormal closes. */
   final AtomicLong errors = new AtomicLong();

@@ -710,7 +710,7 @@ final class SeedTable {
   }
 
   /** Deletes every key matching {@code pattern} (this run's prefix only). */
-  private static void deleteKeys(RedisCommands<String, String> redis, String pattern) {
+  static void deleteKeys(RedisCommands<String, String> redis, String pattern) {
     ScanCursor cursor = ScanCursor.INITIAL;
     do {
       KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));

@@ -6,7 +6,13 @@ import dev.parley.app.PostgresDatabase;
 import dev.parley.app.TestNodes;
 import dev.parley.protocol.bench.BenchReport;
 import java.time.Duration;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,18 +29,34 @@ import java.util.UUID;
 final class ServerNode implements AutoCloseable {
   final PostgresDatabase db;
   final ChildNode node;
+  private final String redisUrl;
+  private final String sessionPrefix;
+  private final Path dataDir;
+  private final List<String> conversations = new ArrayList<>();
 
-  private ServerNode(PostgresDatabase db, ChildNode node) {
+  private ServerNode(PostgresDatabase db, ChildNode node, String redisUrl, String sessionPrefix, Path dataDir) {
     this.db = db;
     this.node = node;
+    this.redisUrl = redisUrl;
+    this.sessionPrefix = sessionPrefix;
+    this.dataDir = dataDir;
+  }
+
+  /** Users and conversations made through the node's API; their cache keys go when the node does. */
+  List<Population.Conversation> populate(int conversations, int members) throws Exception {
+    List<Population.Conversation> pop = Population.create(url(), conversations, members);
+    pop.forEach(c -> this.conversations.add(c.id()));
+    return pop;
   }
 
   static ServerNode start(Map<String, String> extra) throws Exception {
     PostgresDatabase db = PostgresDatabase.create();
     try {
       Map<String, String> s = new HashMap<>();
-      s.put("parley.redis.url", System.getenv().getOrDefault("PARLEY_REDIS_URL", "redis://127.0.0.1:6379"));
-      s.put("parley.auth.redis-key-prefix", "parley-bench:" + UUID.randomUUID() + ":");
+      String redisUrl = System.getenv().getOrDefault("PARLEY_REDIS_URL", "redis://127.0.0.1:6379");
+      String sessionPrefix = "parley-bench:" + UUID.randomUUID() + ":";
+      s.put("parley.redis.url", redisUrl);
+      s.put("parley.auth.redis-key-prefix", sessionPrefix);
       s.put("parley.session.send-rate", "100000");
       s.put("parley.session.send-burst", "100000");
       s.put("parley.session.frame-rate", "100000");
@@ -50,8 +72,9 @@ final class ServerNode implements AutoCloseable {
       if (jfr != null && !jfr.isBlank()) {
         jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
       }
-      ChildNode node = ChildNode.startOn(db, Files.createTempDirectory("parley-bench-node"), s, jvm);
-      return new ServerNode(db, node);
+      Path dataDir = Files.createTempDirectory("parley-bench-node");
+      ChildNode node = ChildNode.startOn(db, dataDir, s, jvm);
+      return new ServerNode(db, node, redisUrl, sessionPrefix, dataDir);
     } catch (Exception e) {
       db.close();
       throw e;
@@ -78,7 +101,33 @@ final class ServerNode implements AutoCloseable {
     try {
       node.stop();
     } finally {
-      db.close();
+      try {
+        forgetRedisKeys();
+      } finally {
+        db.close();
+        deleteTree(dataDir);
+      }
+    }
+  }
+
+  /** Session tokens under this run's prefix and the cache entries of this run's conversations. */
+  private void forgetRedisKeys() {
+    RedisClient client = RedisClient.create(redisUrl);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      SeedTable.deleteKeys(c.sync(), sessionPrefix + "*");
+      for (String conv : conversations) {
+        c.sync().del("parley:conv:" + conv + ":recent", "parley:conv:" + conv + ":summary");
+      }
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 }

@@ -105,14 +105,16 @@ public final class WsHub implements AutoCloseable {
     while (running) {
       try {
         selector.select();
-        long now = System.nanoTime();
         for (Connection c = toRegister.poll(); c != null; c = toRegister.poll()) {
           c.channel.register(selector, SelectionKey.OP_READ, c);
-          c.parse(now);
+          c.parse(System.nanoTime());
         }
         for (SelectionKey key : selector.selectedKeys()) {
           Connection c = (Connection) key.attachment();
           try {
+            // Stamped per socket just before its read: a later socket's bytes may have arrived
+            // while earlier ones were being parsed, so one stamp per wake-up would be too early.
+            long now = System.nanoTime();
             if (c.channel.read(c.inbound) < 0) {
               key.cancel();
               c.gone(new IOException("server closed the connection"));
@@ -127,7 +129,7 @@ public final class WsHub implements AutoCloseable {
         selector.selectedKeys().clear();
       } catch (IOException | RuntimeException e) {
         if (running) {
-          System.err.println("seed-table ws hub: " + e);
+          System.err.println("bench ws hub: " + e);
         }
       }
     }
@@ -203,7 +205,8 @@ public final class WsHub implements AutoCloseable {
           if (System.nanoTime() > deadline) {
             throw new IOException("server not reading for 10 s");
           }
-          Thread.onSpinWait();
+          // The server is not reading: wait without taking a core from it.
+          java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
       }
     }

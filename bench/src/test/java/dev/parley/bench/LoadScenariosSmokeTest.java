@@ -34,10 +34,18 @@ class LoadScenariosSmokeTest {
       assertTrue(s.values().get("achievedPerSec") > 0, s.toString());
       assertTrue(s.values().get("cpuNode") > 0, "the node's CPU is measured: " + s);
     }
-    report.results().stream().filter(m -> m.series().startsWith("send→deliver")).forEach(m -> {
+    List<BenchReport.Measurement> latencies = report.results().stream()
+        .filter(m -> m.series().startsWith("send→deliver")).toList();
+    for (BenchReport.Measurement m : latencies) {
       assertTrue(m.samples() > 0, m.toString());
-      assertTrue(m.values().get("p50Ms") > 0 && m.values().get("p50Ms") <= m.values().get("p99Ms"), m.toString());
-    });
+      assertTrue(m.values().get("p50Ms") <= m.values().get("p99Ms")
+          && m.values().get("p99Ms") <= m.values().get("maxMs"), m.toString());
+      // Every measured message was acked and delivered, so each one has both latencies.
+      BenchReport.Measurement ack = latencies.stream().filter(a -> a.labels().get("latency").startsWith("ack")
+          && a.labels().get("phase").equals(m.labels().get("phase"))
+          && a.labels().get("rate").equals(m.labels().get("rate"))).findFirst().orElseThrow();
+      assertEquals(ack.samples(), m.samples(), "acks and deliveries of one step: " + m);
+    }
     assertEquals(2, report.targets().size());
     report.targets().forEach(t -> assertTrue(t.met() != null, "targets are read at half the knee: " + t));
     roundTripsThroughItsJsonFile(report);
