@@ -47,6 +47,30 @@ final class SendDeliver {
     }
   }
 
+  /**
+   * The knee: the highest offered rate whose step held. One failed step can be a single stall in a
+   * few hundred samples, so the search ends only after two failed steps in a row.
+   */
+  static final class KneeSearch {
+    private int knee;
+    private int failedInARow;
+
+    /** Records a step; false when the search is over. */
+    boolean stepped(int rate, boolean held) {
+      if (held) {
+        knee = Math.max(knee, rate);
+        failedInARow = 0;
+        return true;
+      }
+      return ++failedInARow < 2;
+    }
+
+    /** 0 when no step held. */
+    int knee() {
+      return knee;
+    }
+  }
+
   /** What one step measured. */
   private record StepResult(int rate, double achieved, long errors, long incomplete, Histogram ack,
       Histogram first, Histogram median, Histogram last, Map<String, Double> cpu, boolean pass) {}
@@ -71,22 +95,18 @@ final class SendDeliver {
         SendDeliver bench = new SendDeliver(o, fleet, Cpu.of(server.pid()));
         bench.step(o.rates().get(0), o.jitWarmupSeconds(), 1);
         List<StepResult> steps = new ArrayList<>();
-        int knee = 0;
-        int failedInARow = 0;
+        KneeSearch search = new KneeSearch();
         for (int rate : o.rates()) {
           StepResult s = bench.step(rate, o.warmupSeconds(), o.stepSeconds());
           steps.add(s);
           System.err.printf(Locale.ROOT, "%d-member, %d msgs/s: achieved %.0f, last p99 %.2f ms, errors %d, "
                   + "incomplete %d, node %.2f cores%n", o.members(), rate, s.achieved(),
               Latency.ms(s.last().getValueAtPercentile(99)), s.errors(), s.incomplete(), s.cpu().get("cpuNode"));
-          // One failed step can be a stall in a few hundred samples; two in a row is the knee.
-          if (s.pass()) {
-            knee = rate;
-            failedInARow = 0;
-          } else if (++failedInARow == 2) {
+          if (!search.stepped(rate, s.pass())) {
             break;
           }
         }
+        int knee = search.knee();
         StepResult half = knee == 0 ? null : bench.step(Math.max(1, knee / 2), o.warmupSeconds(), 2 * o.stepSeconds());
         return bench.report(started, (System.nanoTime() - t) / 1e9, server.machine(), steps, knee, half);
       }

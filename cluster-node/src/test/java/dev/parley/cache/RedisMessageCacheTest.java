@@ -1,6 +1,7 @@
 package dev.parley.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.protocol.MessageView;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +23,7 @@ class RedisMessageCacheTest {
   private static final CacheSettings SETTINGS =
       new CacheSettings(5, Duration.ofMinutes(5), Duration.ofHours(1), 16, 1000, Duration.ofSeconds(1));
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private RedisClient client;
   private StatefulRedisConnection<String, String> connection;
   private RedisMessageCache cache;
@@ -30,7 +33,7 @@ class RedisMessageCacheTest {
   void connect() {
     client = RedisClient.create(System.getenv().getOrDefault("PARLEY_REDIS_URL", "redis://127.0.0.1:6379"));
     connection = client.connect();
-    cache = new RedisMessageCache(connection, SETTINGS, new CacheStats(new SimpleMeterRegistry(), "redis"));
+    cache = new RedisMessageCache(connection, SETTINGS, new CacheStats(registry, "redis"));
   }
 
   @AfterEach
@@ -55,6 +58,17 @@ class RedisMessageCacheTest {
         "summary TTL " + summaryTtl);
     MessageCache.Summary summary = cache.summaries(List.of(conv)).toCompletableFuture().join().get(conv);
     assertEquals(new MessageCache.Summary(8, message(8)), summary);
+  }
+
+  @Test
+  void aFailedAppendFailsItsStageAndCountsOneWriteError() {
+    // A key of the wrong type makes the script's LPUSH fail inside Redis.
+    connection.sync().set(RedisMessageCache.recentKey(conv), "not a list");
+
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> cache.appended(conv, message(1)).toCompletableFuture().join());
+    assertTrue(e.getCause().getMessage().contains("WRONGTYPE"), e.getCause().toString());
+    assertEquals(1.0, registry.get("parley.cache.errors").tag("cache", "write").counter().count());
   }
 
   private MessageView message(long seq) {
