@@ -39,7 +39,7 @@ final class SendDeliver {
     static Options full(int members) {
       return members == 2
           ? new Options(2, 500, List.of(250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000), 30, 5, 15, 15, true)
-          : new Options(members, 10, List.of(10, 25, 50, 75, 100, 150, 200, 300), 30, 5, 15, 25, true);
+          : new Options(members, 10, List.of(10, 25, 50, 75, 100, 150, 200, 300, 400, 500), 30, 5, 15, 25, true);
     }
 
     static Options smoke(int members) {
