@@ -104,19 +104,16 @@ public final class Bench {
     for (int i = 0; i < results.size(); i++) {
       out.append("| ").append(i + 1).append(" |");
       for (String c : columns) {
-        out.append(' ').append(format(results.get(i).get(c))).append(" |");
+        out.append(' ').append(Reports.format(results.get(i).get(c))).append(" |");
       }
       out.append('\n');
     }
     out.append("| **median** |");
     for (String c : columns) {
-      out.append(" **").append(format(median(results.stream().mapToDouble(r -> r.get(c)).toArray()))).append("** |");
+      double median = median(results.stream().mapToDouble(r -> r.get(c)).toArray());
+      out.append(" **").append(Reports.format(median)).append("** |");
     }
     System.out.println(out.append('\n'));
-  }
-
-  private static String format(double v) {
-    return Double.isNaN(v) ? "-" : v >= 100 ? String.format("%.0f", v) : String.format("%.1f", v);
   }
 
   static double median(double[] xs) {

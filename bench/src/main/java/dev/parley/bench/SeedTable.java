@@ -277,7 +277,7 @@ final class SeedTable {
         List<CompletableFuture<Void>> steps = new ArrayList<>();
         for (String user : data.users()) {
           steps.add(CompletableFuture.runAsync(unchecked(() ->
-              tokens.put(user, client.registerAndLogin(user, user + "-password"))), loaders));
+              tokens.put(user, client.registerAndLogin(user))), loaders));
         }
         CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).get();
         steps.clear();

@@ -1,15 +1,11 @@
 package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.bench.WsHub;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.bench.WsHub;
+import dev.parley.http.ApiClient;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Parley client as an application would be one, through the public API only: REST with a bearer
- * token and one WebSocket per user for {@code read} frames. Setup calls go through the JDK
- * {@code HttpClient}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
+ * token and one WebSocket per user for {@code read} frames. Setup calls go through the tests'
+ * {@code ApiClient}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
  * that add as little client time as possible on a box whose cores the server shares. The sockets
  * never subscribe to conversations, so the only {@code unread} frame a socket receives for a
  * conversation is the answer to its own {@code read} (docs/protocol.md §9 explains the doubled
@@ -28,34 +24,25 @@ public final class ParleyClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String baseUrl;
-  /** Setup calls (register, log in, create): not measured. */
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  /** Setup calls (register, log in, create): not measured; the tests' REST client. */
+  private final ApiClient api;
   private final LeanHttp rest;
   private WsHub hub;
 
   public ParleyClient(String baseUrl) {
     this.baseUrl = baseUrl;
     this.rest = new LeanHttp(baseUrl);
+    this.api = new ApiClient(baseUrl);
   }
 
-  /** Registers {@code user} and logs in; returns the session token. */
-  public String registerAndLogin(String user, String password) throws IOException, InterruptedException {
-    call("POST", "/api/users", null, Map.of("username", user, "password", password), 201);
-    return call("POST", "/api/sessions", null, Map.of("username", user, "password", password), 200)
-        .path("token").asText();
+  /** Registers {@code user} (password: its name + "-password") and logs in; returns the session token. */
+  public String registerAndLogin(String user) {
+    return api.registerAndLogin(user);
   }
 
   /** Creates a conversation as the token's user; returns its id. */
-  public String create(String token, String type, String name, List<String> members)
-      throws IOException, InterruptedException {
-    Map<String, Object> body = new HashMap<>();
-    body.put("type", type);
-    body.put("members", members);
-    if (name != null) {
-      body.put("name", name);
-    }
-    return call("POST", "/api/conversations", token, body, 201).path("id").asText();
+  public String create(String token, String type, String name, List<String> members) {
+    return api.create(token, type, name, members);
   }
 
   /** A measured GET of {@code path} with the token (on {@link LeanHttp}); returns the body of a 200. */
@@ -69,21 +56,6 @@ public final class ParleyClient implements AutoCloseable {
 
   public static JsonNode parse(String json) throws IOException {
     return JSON.readTree(json);
-  }
-
-  private JsonNode call(String method, String path, String token, Object body, int expected)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path))
-        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-        .header("Content-Type", "application/json");
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != expected) {
-      throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
-    }
-    return JSON.readTree(r.body());
   }
 
   /** Opens the user's WebSocket ({@code /ws}, token in the Authorization header). */

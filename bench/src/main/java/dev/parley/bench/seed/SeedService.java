@@ -2,6 +2,7 @@ package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.readmodel.Jdbc;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -53,11 +54,14 @@ public final class SeedService {
   }
 
   private final DataSource pool;
+  /** The node's transaction helper: commit on success, rollback on any failure. */
+  private final Jdbc jdbc;
   private final Cache cache;
 
   /** {@code cache} null: straight to PostgreSQL. */
   public SeedService(DataSource pool, Cache cache) {
     this.pool = pool;
+    this.jdbc = new Jdbc(pool, true);
     this.cache = cache;
   }
 
@@ -128,47 +132,39 @@ public final class SeedService {
    * @return the MessageRead rows written
    */
   public int markAsRead(String conv, String user) throws SQLException {
-    int rows = 0;
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement ps = c.prepareStatement("""
-            INSERT INTO "MessageRead" ("messageId", "userId", "readAt", "deliveredAt")
-            SELECT m."id", ?, now(), now() FROM "Message" m
-            WHERE m."conversationId" = ? AND m."senderId" <> ?
-              AND m."createdAt" > COALESCE((SELECT cr."lastReadAt" FROM "ConversationRead" cr
-                                            WHERE cr."conversationId" = ? AND cr."userId" = ?), '-infinity')
-            ON CONFLICT DO NOTHING
-            RETURNING "messageId\"""")) {
-          ps.setString(1, user);
-          ps.setString(2, conv);
-          ps.setString(3, user);
-          ps.setString(4, conv);
-          ps.setString(5, user);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              rows++;
-            }
+    int rows = jdbc.inTransaction(c -> {
+      int written = 0;
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO "MessageRead" ("messageId", "userId", "readAt", "deliveredAt")
+          SELECT m."id", ?, now(), now() FROM "Message" m
+          WHERE m."conversationId" = ? AND m."senderId" <> ?
+            AND m."createdAt" > COALESCE((SELECT cr."lastReadAt" FROM "ConversationRead" cr
+                                          WHERE cr."conversationId" = ? AND cr."userId" = ?), '-infinity')
+          ON CONFLICT DO NOTHING
+          RETURNING "messageId\"""")) {
+        ps.setString(1, user);
+        ps.setString(2, conv);
+        ps.setString(3, user);
+        ps.setString(4, conv);
+        ps.setString(5, user);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            written++;
           }
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-            INSERT INTO "ConversationRead" ("conversationId", "userId", "lastReadAt", "lastReadMessageId")
-            VALUES (?, ?, now(), (SELECT "lastMessageId" FROM "Conversation" WHERE "id" = ?))
-            ON CONFLICT ("conversationId", "userId")
-            DO UPDATE SET "lastReadAt" = EXCLUDED."lastReadAt", "lastReadMessageId" = EXCLUDED."lastReadMessageId\"""")) {
-          ps.setString(1, conv);
-          ps.setString(2, user);
-          ps.setString(3, conv);
-          ps.executeUpdate();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
       }
-    }
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO "ConversationRead" ("conversationId", "userId", "lastReadAt", "lastReadMessageId")
+          VALUES (?, ?, now(), (SELECT "lastMessageId" FROM "Conversation" WHERE "id" = ?))
+          ON CONFLICT ("conversationId", "userId")
+          DO UPDATE SET "lastReadAt" = EXCLUDED."lastReadAt", "lastReadMessageId" = EXCLUDED."lastReadMessageId\"""")) {
+        ps.setString(1, conv);
+        ps.setString(2, user);
+        ps.setString(3, conv);
+        ps.executeUpdate();
+      }
+      return written;
+    });
     if (cache != null) {
       cache.redis().del(cache.unread(user));
     }
@@ -182,31 +178,23 @@ public final class SeedService {
    */
   public void post(String conv, String sender, String text, List<String> members) throws SQLException {
     String id = UUID.randomUUID().toString();
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"Message\" "
-            + "(\"id\", \"conversationId\", \"senderId\", \"content\", \"createdAt\") VALUES (?, ?, ?, ?, now())")) {
-          ps.setString(1, id);
-          ps.setString(2, conv);
-          ps.setString(3, sender);
-          ps.setString(4, text);
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE \"Conversation\" SET \"lastMessageId\" = ?, \"updatedAt\" = now() WHERE \"id\" = ?")) {
-          ps.setString(1, id);
-          ps.setString(2, conv);
-          ps.executeUpdate();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
+    jdbc.inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"Message\" "
+          + "(\"id\", \"conversationId\", \"senderId\", \"content\", \"createdAt\") VALUES (?, ?, ?, ?, now())")) {
+        ps.setString(1, id);
+        ps.setString(2, conv);
+        ps.setString(3, sender);
+        ps.setString(4, text);
+        ps.executeUpdate();
       }
-    }
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE \"Conversation\" SET \"lastMessageId\" = ?, \"updatedAt\" = now() WHERE \"id\" = ?")) {
+        ps.setString(1, id);
+        ps.setString(2, conv);
+        ps.executeUpdate();
+      }
+      return null;
+    });
     if (cache != null) {
       List<String> keys = new ArrayList<>(members.size());
       keys.add(cache.messages(conv));
