@@ -6,7 +6,7 @@ import dev.parley.app.ParleyNode;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.protocol.ConversationType;
-import dev.parley.readmodel.Jdbc;
+import dev.parley.sql.Jdbc;
 import dev.parley.readmodel.ReadModelProjection;
 import dev.parley.receipts.ReceiptBatch;
 import dev.parley.receipts.ReceiptSettings;

@@ -10,11 +10,11 @@ import dev.parley.cache.FallbackGate;
 import dev.parley.cache.LocalMessageCache;
 import dev.parley.cache.MessageCache;
 import dev.parley.cache.RedisMessageCache;
-import dev.parley.events.EventStream;
-import dev.parley.events.KafkaSettings;
-import dev.parley.history.HistoryService;
+import dev.parley.eventexport.EventExport;
+import dev.parley.kafka.KafkaSettings;
+import dev.parley.query.ConversationQueries;
 import dev.parley.metrics.NodeMetrics;
-import dev.parley.readmodel.Jdbc;
+import dev.parley.sql.Jdbc;
 import dev.parley.readmodel.MessageStore;
 import dev.parley.readmodel.Partitions;
 import dev.parley.readmodel.ReadModelProjection;
@@ -122,7 +122,7 @@ public final class ParleyNode {
       ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel);
       Partitions.schedule(system, parts.dataSource, !db.embedded(), Clock.systemUTC(), readModel);
       if (parts.kafka.enabled()) {
-        EventStream.start(system, parts.dataSource, parts.kafka.bootstrap(), parts.kafka.eventsTopic(),
+        EventExport.start(system, parts.dataSource, parts.kafka.bootstrap(), parts.kafka.eventsTopic(),
             parts.metrics.registry());
       }
       String httpUrl = startClientApi(system, config, settings, parts);
@@ -229,7 +229,7 @@ public final class ParleyNode {
     boolean postgres = !NodeConfig.Database.of(config).embedded();
     MembershipIndex membership = new MembershipIndex(parts.dataSource, parts.blocking, postgres);
     CacheSettings cacheSettings = CacheSettings.fromConfig(config);
-    HistoryService history = new HistoryService(ClusterSharding.get(system), settings.askTimeout(), parts.cache,
+    ConversationQueries history = new ConversationQueries(ClusterSharding.get(system), settings.askTimeout(), parts.cache,
         new MessageStore(new Jdbc(parts.dataSource, postgres)), membership,
         new FallbackGate(cacheSettings.fallbackConcurrency(), cacheSettings.fallbackQueue(), parts.blocking,
             parts.metrics.registry()),

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.session.ClientSocket;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -76,7 +77,7 @@ public final class ClientApi extends AllDirectives {
       SessionRegistry registry,
       Session.Context sessionContext,
       dev.parley.auth.LoginThrottle loginThrottle,
-      dev.parley.history.HistoryService history,
+      dev.parley.query.ConversationQueries history,
       java.util.function.Supplier<String> metrics,
       Duration askTimeout) {}
 
@@ -242,7 +243,7 @@ public final class ClientApi extends AllDirectives {
             r.deliveredCount(), r.views()));
   }
 
-  /** The user's conversations, most recent activity first (SQL + cached summaries; see HistoryService). */
+  /** The user's conversations, most recent activity first (SQL + cached summaries; see ConversationQueries). */
   private CompletionStage<ConversationList> myConversations(String user) {
     return deps.history().conversations(user);
   }
@@ -311,7 +312,7 @@ public final class ClientApi extends AllDirectives {
       private volatile ActorRef<Session.Command> session;
 
       @Override
-      public void opened(WebSocketConnection.Handle handle) {
+      public void opened(ClientSocket handle) {
         if (!deps.registry().tryOpen(user)) {
           handle.close(Session.CLOSE_POLICY, "too many connections");
           return;

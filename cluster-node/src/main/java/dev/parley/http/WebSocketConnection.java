@@ -1,5 +1,7 @@
 package dev.parley.http;
 
+import dev.parley.session.ClientSocket;
+import dev.parley.session.OutboundFrame;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,6 +21,7 @@ import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.http.impl.engine.ws.FrameStart;
 import org.apache.pekko.http.impl.engine.ws.ProtocolException;
 import org.apache.pekko.http.impl.engine.ws.Protocol$Opcode$Ping$;
+import org.apache.pekko.http.impl.engine.ws.Protocol$Opcode$Text$;
 import org.apache.pekko.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
 import org.apache.pekko.http.impl.engine.ws.WebSocket;
 import org.apache.pekko.http.impl.engine.ws.WebSocket$;
@@ -63,11 +66,11 @@ import scala.concurrent.duration.FiniteDuration;
  *
  * <h2>Behaviour</h2>
  * <ul>
- *   <li>On start: {@link WebSocketListener#opened} with a thread-safe {@link Handle}.
+ *   <li>On start: {@link WebSocketListener#opened} with a thread-safe {@link ClientSocket}.
  *   <li>Inbound: text fragments are assembled into one String per message; UTF-8 bytes are counted as they arrive
  *       and the moment a message exceeds {@link WebSocketLimits#maxMessageBytes()} assembly stops, the rest is
  *       dropped and the connection closes with 1009. Binary messages close with 1003. At most
- *       {@link WebSocketLimits#maxInFlight()} messages may be unacknowledged ({@link Handle#processed()}); at that
+ *       {@link WebSocketLimits#maxInFlight()} messages may be unacknowledged ({@link ClientSocket#processed()}); at that
  *       point the stage stops pulling, which backpressures TCP.
  *   <li>Outbound: at most {@link WebSocketLimits#maxOutboundQueue()} frames wait for the socket; one more drops the
  *       queue and closes with 4008 (the client catches up by reconnecting). Pongs, pings, close frames and ticks
@@ -81,7 +84,7 @@ import scala.concurrent.duration.FiniteDuration;
  *
  * <h2>What is lost when a connection closes</h2>
  * Outbound frames still queued in this stage when it closes are never sent: on 4008 and on protocol errors the queue
- * is dropped at once; on {@link Handle#close}, 1009 and 1003 the frames already queued go out before the close frame,
+ * is dropped at once; on {@link ClientSocket#close}, 1009 and 1003 the frames already queued go out before the close frame,
  * but everything sent after the close is decided is ignored; on a peer close or a dropped connection the queue is
  * discarded. Frames already handed to the socket may also never reach a client that disconnects. Clients must treat
  * the socket as lossy across a close and resume by reconnecting and catching up.
@@ -130,30 +133,9 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
   private static final String TICK_TIMER = "close-tick";
   private static final String ABORT_TIMER = "close-abort";
 
-  /**
-   * The application's side of one connection. Thread-safe; every call returns at once (the work happens on the
-   * connection's stream). After the connection is closed (by either side) all calls are ignored.
-   */
-  public interface Handle {
-    /** Sends one text message; rendered on the calling thread. */
-    void send(String json);
-
-    /** Sends a pre-rendered text frame (shared by many connections). */
-    void send(OutboundFrame frame);
-
-    /**
-     * Sends a close frame with {@code code} and {@code reason} after the frames already queued; later sends are
-     * ignored. {@code reason} is truncated to 123 UTF-8 bytes. Only the first close of a connection counts.
-     *
-     * @throws IllegalArgumentException if {@code code} may not be sent (valid: 1000-1003, 1007-1011, 3000-4999)
-     */
-    void close(int code, String reason);
-
-    /** Acknowledges one message passed to {@link WebSocketListener#received}, allowing one more in. */
-    void processed();
-
-    /** False once the connection is closing or closed (eventually consistent across threads). */
-    boolean isOpen();
+  /** One final, unmasked text frame around {@code utf8}: only a header is made per socket, the payload is shared. */
+  private static FrameStart textFrame(ByteString utf8) {
+    return FrameEvent$.MODULE$.fullFrame(Protocol$Opcode$Text$.MODULE$, Option.empty(), utf8, true, false, false, false);
   }
 
   /** Whether {@code code} may be sent in a close frame (RFC 6455 section 7.4, as enforced by pekko-http). */
@@ -267,7 +249,7 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
     }
   }
 
-  private static final class HandleImpl implements Handle {
+  private static final class HandleImpl implements ClientSocket {
     private volatile boolean open = true;
     private final AtomicInteger processedNotYetSeen = new AtomicInteger();
     private final AsyncCallback<FrameStart> onSend;
@@ -285,7 +267,7 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
     public void send(String json) {
       Objects.requireNonNull(json, "json");
       if (open) {
-        onSend.invoke(OutboundFrame.text(json).frame());
+        onSend.invoke(textFrame(OutboundFrame.text(json).utf8()));
       }
     }
 
@@ -293,7 +275,7 @@ public final class WebSocketConnection extends GraphStage<FlowShape<Object, Obje
     public void send(OutboundFrame frame) {
       Objects.requireNonNull(frame, "frame");
       if (open) {
-        onSend.invoke(frame.frame());
+        onSend.invoke(textFrame(frame.utf8()));
       }
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.session.ClientSocket;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -9,7 +10,7 @@ import java.util.Objects;
  * @param maxMessageBytes largest inbound text message, in UTF-8 bytes, summed over all its fragments; one byte more
  *     and the connection is closed with 1009 before anything past the limit is buffered
  * @param maxInFlight inbound messages handed to {@link WebSocketListener#received} and not yet acknowledged with
- *     {@link WebSocketConnection.Handle#processed()}; at the limit the connection stops reading from the socket
+ *     {@link ClientSocket#processed()}; at the limit the connection stops reading from the socket
  * @param maxOutboundQueue outbound frames waiting for the socket; one more and the connection is closed with 4008
  *     ("slow consumer") and the queued frames are dropped
  * @param keepAliveInterval how often the connection checks for inbound silence; a check that finds none since the

@@ -1,5 +1,7 @@
 package dev.parley.http;
 
+import dev.parley.session.ClientSocket;
+
 /**
  * The application side of one {@link WebSocketConnection}. One instance per connection.
  *
@@ -13,11 +15,11 @@ public interface WebSocketListener {
    * The connection is open. {@code handle} is thread-safe and may be kept and used from any thread until
    * {@link #closed} (afterwards its calls are ignored).
    */
-  void opened(WebSocketConnection.Handle handle);
+  void opened(ClientSocket handle);
 
   /**
    * One complete inbound text message (all fragments assembled). Every call must eventually be acknowledged with
-   * {@link WebSocketConnection.Handle#processed()}: while {@link WebSocketLimits#maxInFlight()} messages are
+   * {@link ClientSocket#processed()}: while {@link WebSocketLimits#maxInFlight()} messages are
    * unacknowledged the connection stops reading from the socket — including the peer's close frame, so a
    * listener that stops acknowledging stalls the connection until it does (or the transport drops).
    */
@@ -25,7 +27,7 @@ public interface WebSocketListener {
 
   /**
    * Called exactly once, however the connection ends, as soon as the end is decided: for a close we initiate
-   * ({@link WebSocketConnection.Handle#close}, 1009, 1003, 4008, or a protocol error found by pekko) when our close is
+   * ({@link ClientSocket#close}, 1009, 1003, 4008, or a protocol error found by pekko) when our close is
    * decided — before the peer has answered; for a peer close when its close frame arrives; {@code code} 1006 when
    * the transport ended without a close frame.
    *

@@ -1,5 +1,6 @@
 package dev.parley.readmodel;
 
+import dev.parley.sql.Jdbc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;

@@ -1,5 +1,6 @@
 package dev.parley.readmodel;
 
+import dev.parley.sql.Jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,7 @@
 package dev.parley.readmodel;
 
+import dev.parley.sql.PooledJdbcSession;
+import dev.parley.sql.Jdbc;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.ConversationEntity.ConversationCreated;
 import dev.parley.conversation.ConversationEntity.Event;

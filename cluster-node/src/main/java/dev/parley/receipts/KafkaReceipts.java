@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.parley.events.KafkaSettings;
+import dev.parley.kafka.KafkaSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
@@ -105,7 +105,7 @@ public final class KafkaReceipts implements ReceiptSink {
         .description("receipt batches read from Kafka and committed to SQL").register(metrics);
     this.malformed = Counter.builder("parley.receipts.kafka.malformed")
         .description("receipt records skipped because they were not valid batches").register(metrics);
-    this.producer = dev.parley.events.KafkaProducers.create(system, kafka.bootstrap());
+    this.producer = dev.parley.kafka.KafkaProducers.create(system, kafka.bootstrap());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ public final class KafkaReceipts implements ReceiptSink {
       return CompletableFuture.failedFuture(e);
     }
     ProducerRecord<String, String> record = new ProducerRecord<>(settings.kafkaTopic(), batch.conversationId(), json);
-    return dev.parley.events.KafkaProducers.send(producer, record, blocking, published);
+    return dev.parley.kafka.KafkaProducers.send(producer, record, blocking, published);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.parley.receipts;
 
-import dev.parley.readmodel.Jdbc;
+import dev.parley.sql.Jdbc;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -3,7 +3,6 @@ package dev.parley.session;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.Fanout;
 import dev.parley.conversation.Rejection;
-import dev.parley.http.OutboundFrame;
 import dev.parley.protocol.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,8 +5,6 @@ import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.ConversationEntity.HistorySlice;
 import dev.parley.conversation.ConversationEntity.Message;
 import dev.parley.conversation.Rejection;
-import dev.parley.http.OutboundFrame;
-import dev.parley.http.WebSocketConnection;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.HistoryPage;
@@ -101,9 +99,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
       ActorRef<FanoutHub.Command> hub,
       SessionStore sessionStore,
       SessionRegistry registry,
-      dev.parley.history.HistoryService history) {}
+      dev.parley.query.ConversationQueries history) {}
 
-  public static Behavior<Command> create(Context node, String user, String token, WebSocketConnection.Handle socket) {
+  public static Behavior<Command> create(Context node, String user, String token, ClientSocket socket) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Session(ctx, timers, node, user, token, socket)));
   }
 
@@ -141,7 +139,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final SessionSettings settings;
   private final String user;
   private final String token;
-  private final WebSocketConnection.Handle socket;
+  private final ClientSocket socket;
   private final TokenBucket frames;
   private final TokenBucket sends;
   private final ArrayDeque<Long> errors = new ArrayDeque<>();
@@ -152,7 +150,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private long generations;
 
   private Session(ActorContext<Command> ctx, TimerScheduler<Command> timers, Context node, String user, String token,
-      WebSocketConnection.Handle socket) {
+      ClientSocket socket) {
     super(ctx);
     this.timers = timers;
     this.node = node;
@@ -303,7 +301,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         error(ErrorCode.BAD_REQUEST, "give beforeSeq or afterSeq, not both", f.ref());
         return;
       }
-      // Cache, then SQL and the archive, then the entity's window (see HistoryService).
+      // Cache, then SQL and the archive, then the entity's window (see ConversationQueries).
       getContext().pipeToSelf(node.history().page(user, conv, f.beforeSeq(), f.afterSeq(),
               f.limit() == null ? 0 : f.limit()),
           (page, failure) -> failure == null

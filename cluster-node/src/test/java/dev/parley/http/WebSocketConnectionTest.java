@@ -1,5 +1,7 @@
 package dev.parley.http;
 
+import dev.parley.session.ClientSocket;
+import dev.parley.session.OutboundFrame;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractWebSocketUpgrade;
 import static org.apache.pekko.http.javadsl.server.Directives.parameter;
@@ -181,7 +183,7 @@ class WebSocketConnectionTest {
     TestListener listener = server.register(TestListener.echo(DEFAULT_LIMITS));
     Client client = new Client(true);
     WebSocket ws = connect(server, listener, client);
-    WebSocketConnection.Handle handle = listener.handle.get(5, TimeUnit.SECONDS);
+    ClientSocket handle = listener.handle.get(5, TimeUnit.SECONDS);
     for (int code : new int[] {999, 1004, 1005, 1006, 1015, 2999, 5000}) {
       try {
         handle.close(code, "nope");
@@ -251,7 +253,7 @@ class WebSocketConnectionTest {
     Thread.sleep(300);
     assertEquals(4, listener.received.size(), "stops at maxInFlight");
 
-    WebSocketConnection.Handle handle = listener.handle.get();
+    ClientSocket handle = listener.handle.get();
     handle.processed();
     awaitSize(listener.received, 5);
     Thread.sleep(300);
@@ -285,7 +287,7 @@ class WebSocketConnectionTest {
     assertEquals(new Closed(1001, "bye", true), listener.firstClose.get(WAIT.toSeconds(), TimeUnit.SECONDS));
     // pekko answers the close with the peer's own code once our stage has completed.
     assertEquals(new Closed(1001, "bye", true), client.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    WebSocketConnection.Handle handle = listener.handle.get();
+    ClientSocket handle = listener.handle.get();
     assertFalse(handle.isOpen());
     handle.send("ignored");
     handle.close(1000, "ignored");
@@ -639,9 +641,9 @@ class WebSocketConnectionTest {
   private static final class TestListener implements WebSocketListener {
     final String id = UUID.randomUUID().toString();
     final WebSocketLimits limits;
-    final Consumer<WebSocketConnection.Handle> onOpen;
-    final BiConsumer<WebSocketConnection.Handle, String> onMessage;
-    final CompletableFuture<WebSocketConnection.Handle> handle = new CompletableFuture<>();
+    final Consumer<ClientSocket> onOpen;
+    final BiConsumer<ClientSocket, String> onMessage;
+    final CompletableFuture<ClientSocket> handle = new CompletableFuture<>();
     final List<String> received = new CopyOnWriteArrayList<>();
     final List<Closed> closes = new CopyOnWriteArrayList<>();
     final CompletableFuture<Closed> firstClose = new CompletableFuture<>();
@@ -649,8 +651,8 @@ class WebSocketConnectionTest {
     /** Overrides {@link WebSocketConnection#ABORT_TIMEOUT} when set. */
     volatile Duration abortTimeout;
 
-    TestListener(WebSocketLimits limits, Consumer<WebSocketConnection.Handle> onOpen,
-        BiConsumer<WebSocketConnection.Handle, String> onMessage) {
+    TestListener(WebSocketLimits limits, Consumer<ClientSocket> onOpen,
+        BiConsumer<ClientSocket, String> onMessage) {
       this.limits = limits;
       this.onOpen = onOpen;
       this.onMessage = onMessage;
@@ -688,7 +690,7 @@ class WebSocketConnectionTest {
     }
 
     @Override
-    public void opened(WebSocketConnection.Handle h) {
+    public void opened(ClientSocket h) {
       handle.complete(h);
       onOpen.accept(h);
     }

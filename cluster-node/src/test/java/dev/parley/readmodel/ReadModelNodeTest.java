@@ -1,5 +1,6 @@
 package dev.parley.readmodel;
 
+import dev.parley.sql.Jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

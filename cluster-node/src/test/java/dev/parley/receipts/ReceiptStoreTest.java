@@ -11,7 +11,7 @@ import dev.parley.app.PostgresDatabase;
 import dev.parley.app.Schema;
 import dev.parley.app.TestNodes;
 import dev.parley.protocol.ConversationType;
-import dev.parley.readmodel.Jdbc;
+import dev.parley.sql.Jdbc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parley.readmodel.Jdbc;
+import dev.parley.sql.Jdbc;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,7 @@
-package dev.parley.events;
+package dev.parley.eventexport;
 
+import dev.parley.kafka.KafkaSettings;
+import dev.parley.kafka.KafkaProducers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,7 +15,7 @@ import dev.parley.conversation.ConversationEntity.MessageEdited;
 import dev.parley.conversation.ConversationEntity.MessagePosted;
 import dev.parley.conversation.ConversationEntity.TierChanged;
 import dev.parley.protocol.Attachment;
-import dev.parley.readmodel.PooledJdbcSession;
+import dev.parley.sql.PooledJdbcSession;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -67,7 +69,7 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
  * which restarts after {@code pekko.projection.restart-backoff} from its saved offset; nothing is
  * lost, the journal is the source.
  */
-public final class EventStream {
+public final class EventExport {
   public static final String NAME = "parley-events";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,7 +79,7 @@ public final class EventStream {
   private final Executor blocking;
   private final Counter published;
 
-  private EventStream(Producer<String, String> producer, String topic, Executor blocking, Counter published) {
+  private EventExport(Producer<String, String> producer, String topic, Executor blocking, Counter published) {
     this.producer = producer;
     this.topic = topic;
     this.blocking = blocking;
@@ -97,7 +99,7 @@ public final class EventStream {
     system.getWhenTerminated().thenRun(() -> producer.close(Duration.ofSeconds(5)));
     Counter published = Counter.builder("parley.events.published")
         .description("conversation events acknowledged by Kafka").register(metrics);
-    EventStream stream = new EventStream(producer, topic,
+    EventExport stream = new EventExport(producer, topic,
         system.dispatchers().lookup(DispatcherSelector.blocking()), published);
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, ConversationEntity.TAG_COUNT,
         i -> ProjectionBehavior.create(stream.projection(system, dataSource, "conversation-" + i)),

@@ -1,4 +1,4 @@
-package dev.parley.history;
+package dev.parley.query;
 
 import dev.parley.cache.FallbackGate;
 import dev.parley.cache.MessageCache;
@@ -47,7 +47,7 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <p>Holds no state; every answer is recomputed.
  */
-public final class HistoryService {
+public final class ConversationQueries {
   /** Conversations listed at most. */
   public static final int MAX_LISTED = 200;
 
@@ -60,7 +60,7 @@ public final class HistoryService {
   private final Executor blocking;
   private final int maxPage;
 
-  public HistoryService(ClusterSharding sharding, Duration askTimeout, MessageCache cache, MessageStore store,
+  public ConversationQueries(ClusterSharding sharding, Duration askTimeout, MessageCache cache, MessageStore store,
       MembershipIndex membership, FallbackGate gate, Executor blocking, int maxPage) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;

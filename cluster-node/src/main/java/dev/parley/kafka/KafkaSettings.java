@@ -1,4 +1,4 @@
-package dev.parley.events;
+package dev.parley.kafka;
 
 import com.typesafe.config.Config;
 
@@ -7,7 +7,7 @@ import com.typesafe.config.Config;
  * names at least one broker.
  *
  * @param bootstrap the brokers, {@code host:port,...}; empty = no Kafka
- * @param eventsTopic where {@link EventStream} publishes the conversation events
+ * @param eventsTopic where {@link EventExport} publishes the conversation events
  * @param receiptsGroup the consumer group of the receipt writers (one member per node)
  */
 public record KafkaSettings(String bootstrap, String eventsTopic, String receiptsGroup) {

@@ -1,4 +1,4 @@
-package dev.parley.events;
+package dev.parley.eventexport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,13 +42,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The journal reaches the events topic: a full-mode node on the real PostgreSQL (its journal and
- * the projection offsets) writes conversation events through its sharded entities; EventStream,
+ * the projection offsets) writes conversation events through its sharded entities; EventExport,
  * started on that node against the in-JVM broker, publishes them. Checks that every event arrives
  * once, keyed by its conversation, per conversation in journal order with no gap, both the backlog
  * written before the stream started and events written while it runs; and the JSON fields of each
  * event type.
  */
-class EventStreamTest {
+class EventExportTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TOPIC = "parley.events.test";
   static KafkaTestBroker broker;
@@ -108,7 +108,7 @@ class EventStreamTest {
     ConversationEntity.Summary added =
         ask("ev-charlie", r -> new ConversationEntity.AddMembers("ann", List.of("cy"), Role.MEMBER, r));
 
-    EventStream.start(node.system(), node.dataSource(), broker.bootstrapServers(), TOPIC, node.metrics().registry());
+    EventExport.start(node.system(), node.dataSource(), broker.bootstrapServers(), TOPIC, node.metrics().registry());
 
     // Live: 14 more while it runs (50 messages in all).
     for (int i = 1; i <= 14; i++) {
@@ -160,7 +160,7 @@ class EventStreamTest {
     assertEquals(expected, (long) node.metrics().registry().get("parley.events.published").counter().count());
     try (Connection c = node.dataSource().getConnection(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(DISTINCT projection_key) FROM pekko_projection_offset_store "
-            + "WHERE projection_name = '" + EventStream.NAME + "'")) {
+            + "WHERE projection_name = '" + EventExport.NAME + "'")) {
       rs.next();
       long tags = convs.stream().map(cv -> Math.floorMod(cv.hashCode(), ConversationEntity.TAG_COUNT)).distinct().count();
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -168,7 +168,7 @@ class EventStreamTest {
       while (stored < tags && System.nanoTime() < deadline) {
         Thread.sleep(100);
         try (ResultSet again = s.executeQuery("SELECT count(DISTINCT projection_key) FROM "
-            + "pekko_projection_offset_store WHERE projection_name = '" + EventStream.NAME + "'")) {
+            + "pekko_projection_offset_store WHERE projection_name = '" + EventExport.NAME + "'")) {
           again.next();
           stored = again.getLong(1);
         }

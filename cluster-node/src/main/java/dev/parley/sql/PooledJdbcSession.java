@@ -1,4 +1,4 @@
-package dev.parley.readmodel;
+package dev.parley.sql;
 
 import java.sql.Connection;
 import java.sql.SQLException;

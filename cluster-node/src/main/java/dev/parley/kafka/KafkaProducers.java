@@ -1,4 +1,4 @@
-package dev.parley.events;
+package dev.parley.kafka;
 
 import io.micrometer.core.instrument.Counter;
 import java.util.concurrent.CompletableFuture;
