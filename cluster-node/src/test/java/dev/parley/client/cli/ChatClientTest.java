@@ -1,4 +1,4 @@
-package dev.parley.cli;
+package dev.parley.client.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
