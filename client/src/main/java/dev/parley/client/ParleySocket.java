@@ -7,8 +7,6 @@ import dev.parley.protocol.ProtocolCodec;
 import dev.parley.protocol.ProtocolException;
 import dev.parley.protocol.ServerFrame;
 import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -190,7 +187,7 @@ public final class ParleySocket implements AutoCloseable {
       if (current == null) {
         return CompletableFuture.failedFuture(notConnected());
       }
-      return write(current.ws, text);
+      return write(current.ws(), text);
     }
   }
 
@@ -227,14 +224,14 @@ public final class ParleySocket implements AutoCloseable {
   /** The subprotocol the server selected on the current connection ("" when none, null when disconnected). */
   public String subprotocol() {
     synchronized (lock) {
-      return current == null ? null : current.ws.getSubprotocol();
+      return current == null ? null : current.ws().getSubprotocol();
     }
   }
 
   /** The current JDK WebSocket, for what this class does not offer (binary frames); null when disconnected. */
   public WebSocket webSocket() {
     synchronized (lock) {
-      return current == null ? null : current.ws;
+      return current == null ? null : current.ws();
     }
   }
 
@@ -275,12 +272,12 @@ public final class ParleySocket implements AutoCloseable {
     }
     if (c != null) {
       try {
-        c.ws.sendClose(code, reason).get(2, TimeUnit.SECONDS);
-        c.ended.get(2, TimeUnit.SECONDS);
+        c.ws().sendClose(code, reason).get(2, TimeUnit.SECONDS);
+        c.ended().get(2, TimeUnit.SECONDS);
       } catch (Exception e) {
         // The server did not answer the close in time: abort below.
       } finally {
-        c.ws.abort();
+        c.ws().abort();
       }
     }
     finish(code, reason);
@@ -300,7 +297,7 @@ public final class ParleySocket implements AutoCloseable {
       pending.put(frame.ref(), new Pending(frame, answer));
       if (current != null) {
         // A failed write is a dropped connection: the request stays pending and is resent after the reconnect.
-        write(current.ws, ProtocolCodec.write(frame));
+        write(current.ws(), ProtocolCodec.write(frame));
       }
     }
     return answer.thenApply(answerType::cast);
@@ -323,27 +320,26 @@ public final class ParleySocket implements AutoCloseable {
 
   /** Opens one WebSocket with the session's current token; fails with a {@link ParleyException}. */
   private CompletableFuture<Connection> connectOnce() {
-    Connection c = new Connection();
-    WebSocket.Builder b = session.client().httpClient().newWebSocketBuilder().connectTimeout(options.connectTimeout());
-    if (options.origin() != null) {
-      b.header("Origin", options.origin());
-    }
-    List<String> protocols = new ArrayList<>(options.subprotocols());
-    if (options.tokenInSubprotocol()) {
-      protocols.add(0, "parley.token." + session.token());
-      protocols.add(0, "parley.v1");
-    } else {
-      b.header("Authorization", "Bearer " + session.token());
-    }
-    if (!protocols.isEmpty()) {
-      b.subprotocols(protocols.get(0), protocols.subList(1, protocols.size()).toArray(String[]::new));
-    }
-    return b.buildAsync(session.client().webSocketUri(), c).handle((ws, failure) -> {
-      if (failure != null) {
-        throw refusal(failure);
+    return Connection.open(session, options, new Connection.Owner() {
+      @Override
+      public void received(Connection c, ServerFrame frame) {
+        ParleySocket.this.received(c, frame);
       }
-      c.ws = ws;
-      return c;
+
+      @Override
+      public void unreadable(String text, ProtocolException error) {
+        safely(() -> listener.onUnreadable(text, error));
+      }
+
+      @Override
+      public void ended(Connection c, int code, String reason) {
+        dropped(c, code, reason);
+      }
+
+      @Override
+      public boolean reading() {
+        return reading;
+      }
     });
   }
 
@@ -356,18 +352,18 @@ public final class ParleySocket implements AutoCloseable {
     int resent = 0;
     synchronized (lock) {
       if (finished) {
-        c.ws.abort();
+        c.ws().abort();
         return;
       }
       current = c;
       if (attempt > 0) {
         for (ClientFrame.SubscribeFrame s : subscriptions.resumeFrames()) {
-          write(c.ws, ProtocolCodec.write(s));
+          write(c.ws(), ProtocolCodec.write(s));
           resubscribed++;
         }
         for (Pending p : pending.values()) {
           if (!(p.frame() instanceof ClientFrame.SubscribeFrame)) {
-            write(c.ws, ProtocolCodec.write(p.frame()));
+            write(c.ws(), ProtocolCodec.write(p.frame()));
             resent++;
           }
         }
@@ -376,10 +372,10 @@ public final class ParleySocket implements AutoCloseable {
     if (attempt > 0) {
       emit(new SocketEvent.Reconnected(attempt, resubscribed, resent));
     }
-    c.ws.request(1);
-    if (c.ended.isDone()) {
+    c.ws().request(1);
+    if (c.hasEnded()) {
       // It ended before it became current, so its end was not acted on yet.
-      dropped(c, c.endCode, c.endReason);
+      dropped(c, c.endCode(), c.endReason());
     }
   }
 
@@ -544,7 +540,7 @@ public final class ParleySocket implements AutoCloseable {
         ClientFrame.SubscribeFrame again = subscriptions.resumeFrame(ref);
         // On a newer connection the reconnect has resumed it already.
         if (!finished && current == c && again != null) {
-          write(c.ws, ProtocolCodec.write(again));
+          write(c.ws(), ProtocolCodec.write(again));
         }
       }
     });
@@ -572,75 +568,5 @@ public final class ParleySocket implements AutoCloseable {
 
   private static String nextRef() {
     return REF_PREFIX + REFS.incrementAndGet();
-  }
-
-  /** The {@link ParleyException} for a failed upgrade: the refusal's status and error body, or unreachable. */
-  private ParleyException refusal(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof WebSocketHandshakeException h) {
-        Object body = h.getResponse().body();
-        String text = body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
-            : body == null ? "" : body.toString();
-        return ParleyException.ofHttp(h.getResponse().statusCode(), text);
-      }
-    }
-    ParleyException e = ParleyException.unwrap(failure);
-    return e.fromServer() ? e : ParleyException.unreachable(
-        "cannot open " + session.client().webSocketUri() + ": " + e.getMessage(), failure);
-  }
-
-  /** The listener of one WebSocket: joins fragments, parses frames, reports the end once. */
-  private final class Connection implements WebSocket.Listener {
-    private final StringBuilder partial = new StringBuilder();
-    private final CompletableFuture<Void> ended = new CompletableFuture<>();
-    private volatile WebSocket ws;
-    private volatile int endCode;
-    private volatile String endReason;
-
-    @Override
-    public void onOpen(WebSocket webSocket) {
-      // No request(1) here: reading starts in adopt(), once this is the current connection.
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        ServerFrame frame = null;
-        try {
-          frame = ProtocolCodec.readServerFrame(text);
-        } catch (ProtocolException e) {
-          safely(() -> listener.onUnreadable(text, e));
-        }
-        if (frame != null) {
-          received(this, frame);
-        }
-      }
-      if (reading) {
-        webSocket.request(1);
-      }
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      end(statusCode, reason);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      end(1006, "connection lost: " + ParleyException.unwrap(error).getMessage());
-    }
-
-    private void end(int code, String reason) {
-      endCode = code;
-      endReason = reason;
-      if (ended.complete(null)) {
-        dropped(this, code, reason);
-      }
-    }
   }
 }

@@ -72,7 +72,8 @@ class ResumeTest {
         assertEquals(1, back.resubscribed());
         assertEquals(1, back.resent());
         ServerFrame.SubscribedFrame resumed = frames.next(ServerFrame.SubscribedFrame.class, WAIT);
-        assertEquals(6, resumed.lastSeq());
+        // The resent send may be stored before the subscribe is answered (the server handles both at once).
+        assertTrue(resumed.lastSeq() >= 6, "lastSeq " + resumed.lastSeq());
         assertEquals(4L, resumed.replayedFrom());
         assertFalse(resumed.gap());
         assertEquals(7, whileAway.get(20, java.util.concurrent.TimeUnit.SECONDS).seq());

@@ -65,8 +65,8 @@ class ChatClientTest {
       bob.await("unread 0 (newest #1)");
       bob.type("/typing");
       ann.await("typing: bob");
-      ann.type("/list");
-      ann.await("dm:ann:bob  PRIVATE  unread 0  last #1 ann: hello bob, it's ann");
+      // The list's unread counts come from stored read positions, flushed every second: ask until it shows.
+      ann.awaitRetyping("/list", "dm:ann:bob  PRIVATE  unread 0  last #1 ann: hello bob, it's ann");
       ann.type("/join no-such-conversation");
       ann.await("error not_found: no conversation no-such-conversation");
 
@@ -202,6 +202,21 @@ class ChatClientTest {
         }
       }
       throw new AssertionError("no line containing '" + text + "' in:\n" + screen());
+    }
+
+    /** Types {@code line} every half second until a printed line contains {@code text}; returns that line. */
+    String awaitRetyping(String line, String text) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline && !screen().contains(text)) {
+        type(line);
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      return await(text);
     }
 
     int exitCode() {
