@@ -34,41 +34,72 @@ public record SocketOptions(
     return new SocketOptions(null, false, List.of(), Duration.ofSeconds(10), true, Backoff.DEFAULT, true, true);
   }
 
-  public SocketOptions withOrigin(String origin) {
-    return new SocketOptions(origin, tokenInSubprotocol, subprotocols, connectTimeout, reconnect, backoff,
-        resendUnanswered, reading);
+  /** The {@code Origin} header to send (null: none). */
+  public SocketOptions withOrigin(String value) {
+    return edit(o -> o.origin = value);
   }
 
   /** The browser way: offer {@code parley.v1} and {@code parley.token.<token>} instead of the header. */
-  public SocketOptions withTokenInSubprotocol(boolean inSubprotocol) {
-    return new SocketOptions(origin, inSubprotocol, subprotocols, connectTimeout, reconnect, backoff,
-        resendUnanswered, reading);
+  public SocketOptions withTokenInSubprotocol(boolean value) {
+    return edit(o -> o.tokenInSubprotocol = value);
   }
 
-  public SocketOptions withSubprotocols(List<String> offered) {
-    return new SocketOptions(origin, tokenInSubprotocol, offered, connectTimeout, reconnect, backoff,
-        resendUnanswered, reading);
+  /** Further subprotocols to offer (after the token ones). */
+  public SocketOptions withSubprotocols(List<String> value) {
+    return edit(o -> o.subprotocols = value);
   }
 
-  public SocketOptions withConnectTimeout(Duration timeout) {
-    return new SocketOptions(origin, tokenInSubprotocol, subprotocols, timeout, reconnect, backoff,
-        resendUnanswered, reading);
+  /** How long an upgrade may take. */
+  public SocketOptions withConnectTimeout(Duration value) {
+    return edit(o -> o.connectTimeout = value);
   }
 
   /** Reconnect (with {@code backoff}) after retryable drops, or not ({@code backoff} then unused). */
   public SocketOptions withReconnect(boolean on, Backoff backoff) {
-    return new SocketOptions(origin, tokenInSubprotocol, subprotocols, connectTimeout, on, backoff,
-        resendUnanswered, reading);
+    return edit(o -> {
+      o.reconnect = on;
+      o.backoff = backoff;
+    });
   }
 
   /** Whether requests without an answer are re-sent after a reconnect (false: they fail with unavailable). */
-  public SocketOptions withResendUnanswered(boolean resend) {
-    return new SocketOptions(origin, tokenInSubprotocol, subprotocols, connectTimeout, reconnect, backoff,
-        resend, reading);
+  public SocketOptions withResendUnanswered(boolean value) {
+    return edit(o -> o.resendUnanswered = value);
   }
 
-  public SocketOptions withReading(boolean readAtOnce) {
-    return new SocketOptions(origin, tokenInSubprotocol, subprotocols, connectTimeout, reconnect, backoff,
-        resendUnanswered, readAtOnce);
+  /** Whether to read at once (false: nothing is read until {@link ParleySocket#resumeReading()}). */
+  public SocketOptions withReading(boolean value) {
+    return edit(o -> o.reading = value);
+  }
+
+  /** A copy with the fields {@code change} sets. */
+  private SocketOptions edit(java.util.function.Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return new SocketOptions(d.origin, d.tokenInSubprotocol, d.subprotocols, d.connectTimeout, d.reconnect, d.backoff,
+        d.resendUnanswered, d.reading);
+  }
+
+  /** The fields of a copy being made. */
+  private static final class Draft {
+    String origin;
+    boolean tokenInSubprotocol;
+    List<String> subprotocols;
+    Duration connectTimeout;
+    boolean reconnect;
+    Backoff backoff;
+    boolean resendUnanswered;
+    boolean reading;
+
+    Draft(SocketOptions o) {
+      origin = o.origin;
+      tokenInSubprotocol = o.tokenInSubprotocol;
+      subprotocols = o.subprotocols;
+      connectTimeout = o.connectTimeout;
+      reconnect = o.reconnect;
+      backoff = o.backoff;
+      resendUnanswered = o.resendUnanswered;
+      reading = o.reading;
+    }
   }
 }

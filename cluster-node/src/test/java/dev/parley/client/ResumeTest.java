@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigValueFactory;
 import dev.parley.TcpProxy;
 import dev.parley.app.ParleyNode;
 import dev.parley.app.TestNodes;
@@ -93,8 +92,7 @@ class ResumeTest {
   void aNodeRestartIsResumedAfterLoggingInAgain() throws Exception {
     Path data = Files.createDirectory(dir.resolve("restart"));
     int port = TestNodes.freePort();
-    ParleyNode node = ParleyNode.start(TestNodes.embedded(data)
-        .withValue("parley.http.port", ConfigValueFactory.fromAnyRef(port)));
+    ParleyNode node = ParleyNode.start(TestNodes.embedded(data, port));
     ParleyNode restarted = null;
     try {
       ParleyClient parley = ParleyClient.create(node.httpUrl());
@@ -115,8 +113,7 @@ class ResumeTest {
         assertEquals(1001, bobFrames.next(SocketEvent.Disconnected.class, WAIT).code());
         annFrames.next(SocketEvent.Disconnected.class, WAIT);
         CompletableFuture<ServerFrame.AckFrame> duringRestart = annSocket.send(conv, "three");
-        restarted = ParleyNode.start(TestNodes.embedded(data)
-            .withValue("parley.http.port", ConfigValueFactory.fromAnyRef(port)));
+        restarted = ParleyNode.start(TestNodes.embedded(data, port));
 
         bobFrames.next(SocketEvent.Reconnected.class, Duration.ofSeconds(60));
         assertFalse(oldToken.equals(bob.token()), "the restarted node forgot the token: bob logged in again");

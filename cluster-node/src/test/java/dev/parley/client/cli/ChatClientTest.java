@@ -3,7 +3,6 @@ package dev.parley.client.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import com.typesafe.config.ConfigValueFactory;
 import dev.parley.app.ParleyNode;
 import dev.parley.app.TestNodes;
 import java.io.ByteArrayOutputStream;
@@ -109,8 +108,7 @@ class ChatClientTest {
   void reconnectsAndResumesAfterTheServerRestarts() throws IOException {
     Path data = Files.createDirectory(dir.resolve("restart"));
     int port = TestNodes.freePort();
-    ParleyNode first = ParleyNode.start(TestNodes.embedded(data)
-        .withValue("parley.http.port", ConfigValueFactory.fromAnyRef(port)));
+    ParleyNode first = ParleyNode.start(TestNodes.embedded(data, port));
     String at = first.httpUrl();
     ParleyNode second = null;
     try (Terminal dia = new Terminal("--url", at, "--user", "dia", "--password", "secret-dia", "--register");
@@ -128,8 +126,7 @@ class ChatClientTest {
 
       first.stopAndWait(Duration.ofSeconds(30));
       eddie.await("closed 100");
-      second = ParleyNode.start(TestNodes.embedded(data)
-          .withValue("parley.http.port", ConfigValueFactory.fromAnyRef(port)));
+      second = ParleyNode.start(TestNodes.embedded(data, port));
       // Tokens were in memory: the clients log in again, reconnect and resubscribe from seq 1.
       dia.await("reconnected");
       eddie.await("reconnected");
