@@ -28,6 +28,11 @@ public final class TestNodes {
     return NodeConfig.load(base(dataDir, Map.of()));
   }
 
+  /** An embedded-mode node on a fixed HTTP port, so that a restarted node is found at the same URL. */
+  public static Config embedded(Path dataDir, int httpPort) {
+    return NodeConfig.load(base(dataDir, Map.of("parley.http.port", httpPort)));
+  }
+
   /** A full-mode node on the given PostgreSQL database, with extra settings on top. */
   public static Config postgres(PostgresDatabase db, Path dataDir, Map<String, Object> extra) {
     Map<String, Object> m = new HashMap<>(extra);
