@@ -427,7 +427,8 @@ public final class ConversationEntity
     CommandHandlerWithReply<Command, Event, ConversationState> handler = b.build();
     // Until the stored positions are back, every command but the load's own and passivation waits.
     return (state, command) -> !writeBehind.positionsLoaded() && state instanceof Active
-        && !(command instanceof Internal.PositionsLoaded || command instanceof Internal.LoadPositions || command instanceof Passivate)
+        && !(command instanceof Internal.PositionsLoaded || command == Internal.Signal.LOAD_POSITIONS
+            || command instanceof Passivate)
         ? Effect().stash()
         : handler.apply(state, command);
   }

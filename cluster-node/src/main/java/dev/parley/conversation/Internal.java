@@ -16,13 +16,31 @@ sealed interface Internal extends ConversationEntity.Command {
   /** Runs this message; true when the commands waiting for the stored read positions may now run. */
   boolean handle(Active s, LiveFeed live, WriteBehind writeBehind);
 
-  /** Timer: expire typing signals and publish coalesced counts. */
-  enum LiveTick implements Internal {
-    INSTANCE;
+  /** The messages without data: timers (each its own timer key) and the cache's answers. */
+  enum Signal implements Internal {
+    /** Timer: expire typing signals and publish coalesced counts. */
+    LIVE_TICK,
+    /** Timer: hand the moved read positions to the position sink. */
+    FLUSH_TICK,
+    /** Timer: ask the position sink for the stored positions again, after a failure. */
+    LOAD_POSITIONS,
+    /** A cache write failed: rewrite the cached window until it succeeds. */
+    CACHE_WRITE_FAILED,
+    /** Timer: rewrite the cached window after a failed write. */
+    CACHE_REPAIR,
+    /** A cache rewrite succeeded. */
+    CACHE_REPAIRED;
 
     @Override
     public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      live.tick(s);
+      switch (this) {
+        case LIVE_TICK -> live.tick(s);
+        case FLUSH_TICK -> writeBehind.flush(s);
+        case LOAD_POSITIONS -> writeBehind.loadPositions();
+        case CACHE_WRITE_FAILED -> writeBehind.cacheWriteFailed();
+        case CACHE_REPAIR -> writeBehind.repairCache(s);
+        case CACHE_REPAIRED -> writeBehind.cacheRepaired();
+      }
       return false;
     }
   }
@@ -36,17 +54,6 @@ sealed interface Internal extends ConversationEntity.Command {
     }
   }
 
-  /** Timer: hand the moved read positions to the position sink. */
-  enum FlushTick implements Internal {
-    INSTANCE;
-
-    @Override
-    public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      writeBehind.flush(s);
-      return false;
-    }
-  }
-
   /** The position sink stored ({@code ok}) or failed to store a flush of these members. */
   record FlushDone(List<PositionFlush.Moved> entries, boolean ok) implements Internal {
     @Override
@@ -56,55 +63,11 @@ sealed interface Internal extends ConversationEntity.Command {
     }
   }
 
-  /** Timer: ask the position sink for the stored positions (again, after a failure). */
-  enum LoadPositions implements Internal {
-    INSTANCE;
-
-    @Override
-    public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      writeBehind.loadPositions();
-      return false;
-    }
-  }
-
   /** The stored positions arrived (or could not be read: {@code failure} non-null). */
   record PositionsLoaded(Map<String, long[]> stored, Throwable failure) implements Internal {
     @Override
     public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
       return writeBehind.restore(this);
-    }
-  }
-
-  /** A cache write failed: rewrite the cached window until it succeeds. */
-  enum CacheWriteFailed implements Internal {
-    INSTANCE;
-
-    @Override
-    public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      writeBehind.cacheWriteFailed();
-      return false;
-    }
-  }
-
-  /** Timer: rewrite the cached window after a failed write. */
-  enum CacheRepair implements Internal {
-    INSTANCE;
-
-    @Override
-    public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      writeBehind.repairCache(s);
-      return false;
-    }
-  }
-
-  /** A cache repair succeeded. */
-  enum CacheRepaired implements Internal {
-    INSTANCE;
-
-    @Override
-    public boolean handle(Active s, LiveFeed live, WriteBehind writeBehind) {
-      writeBehind.cacheRepaired();
-      return false;
     }
   }
 }

@@ -33,7 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * unpublished coalesced receipt counts are simply dropped.
  *
  * <p>It watches the hubs it feeds (a hub's node gone arrives as {@link Internal.HubGone}) and keeps
- * the {@link Internal.LiveTick} timer running while typing signals or coalesced counts are pending.
+ * the {@link Internal.Signal#LIVE_TICK} timer running while typing signals or coalesced counts are pending.
  */
 final class LiveFeed {
   private final String conversationId;
@@ -232,8 +232,8 @@ final class LiveFeed {
   }
 
   private void scheduleTick() {
-    if (!timers.isTimerActive(Internal.LiveTick.INSTANCE)) {
-      timers.startSingleTimer(Internal.LiveTick.INSTANCE, settings.coalesceInterval());
+    if (!timers.isTimerActive(Internal.Signal.LIVE_TICK)) {
+      timers.startSingleTimer(Internal.Signal.LIVE_TICK, settings.coalesceInterval());
     }
   }
 

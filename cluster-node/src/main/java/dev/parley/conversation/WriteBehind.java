@@ -3,13 +3,9 @@ package dev.parley.conversation;
 import dev.parley.conversation.ConversationEntity.Command;
 import dev.parley.conversation.ConversationEntity.Message;
 import dev.parley.conversation.ConversationState.Active;
-import dev.parley.conversation.Internal.CacheRepair;
-import dev.parley.conversation.Internal.CacheRepaired;
-import dev.parley.conversation.Internal.CacheWriteFailed;
 import dev.parley.conversation.Internal.FlushDone;
-import dev.parley.conversation.Internal.FlushTick;
-import dev.parley.conversation.Internal.LoadPositions;
 import dev.parley.conversation.Internal.PositionsLoaded;
+import dev.parley.conversation.Internal.Signal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -100,7 +96,7 @@ final class WriteBehind {
     if (c.failure() != null) {
       ctx.getLog().warn("Conversation {}: cannot restore read positions yet ({}); commands wait, retrying in 1s",
           conversationId, c.failure().toString());
-      timers.startSingleTimer(LoadPositions.INSTANCE, Duration.ofSeconds(1));
+      timers.startSingleTimer(Signal.LOAD_POSITIONS, Duration.ofSeconds(1));
       return false;
     }
     positions.restore(c.stored());
@@ -116,8 +112,8 @@ final class WriteBehind {
     }
     if (dirty >= settings.flushMax() && !flushInFlight) {
       flush(s);
-    } else if (!timers.isTimerActive(FlushTick.INSTANCE)) {
-      timers.startSingleTimer(FlushTick.INSTANCE, settings.flushInterval());
+    } else if (!timers.isTimerActive(Signal.FLUSH_TICK)) {
+      timers.startSingleTimer(Signal.FLUSH_TICK, settings.flushInterval());
     }
   }
 
@@ -202,8 +198,8 @@ final class WriteBehind {
 
   void cacheWriteFailed() {
     cacheStale = true;
-    if (!timers.isTimerActive(CacheRepair.INSTANCE)) {
-      timers.startSingleTimer(CacheRepair.INSTANCE, settings.cacheRepairInterval());
+    if (!timers.isTimerActive(Signal.CACHE_REPAIR)) {
+      timers.startSingleTimer(Signal.CACHE_REPAIR, settings.cacheRepairInterval());
     }
   }
 
@@ -221,9 +217,9 @@ final class WriteBehind {
   private void write(CompletionStage<Void> write, boolean repair) {
     write.whenComplete((v, failure) -> {
       if (failure != null) {
-        self.tell(CacheWriteFailed.INSTANCE);
+        self.tell(Signal.CACHE_WRITE_FAILED);
       } else if (repair) {
-        self.tell(CacheRepaired.INSTANCE);
+        self.tell(Signal.CACHE_REPAIRED);
       }
     });
   }
