@@ -31,7 +31,9 @@ import dev.parley.auth.RedisSessionStore;
 import dev.parley.auth.SessionStore;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.ConversationSettings;
+import dev.parley.conversation.ConversationServices;
 import dev.parley.conversation.LiveSettings;
+import dev.parley.conversation.WriteBehindSettings;
 import dev.parley.http.ClientApi;
 import dev.parley.membership.MembershipIndex;
 import dev.parley.session.ClusterHubs;
@@ -115,8 +117,10 @@ public final class ParleyNode {
       }
       Parts parts = Parts.start(system, config, db);
       ClusterHubs hubs = ClusterHubs.start(system);
-      var services = new ConversationEntity.Services(LiveSettings.fromConfig(config), hubs, parts.receipts,
-          ReceiptSettings.fromConfig(config), parts.cache, CacheSettings.fromConfig(config));
+      ReceiptSettings receiptSettings = ReceiptSettings.fromConfig(config);
+      var services = new ConversationServices(LiveSettings.fromConfig(config), hubs, parts.receipts, parts.cache,
+          new WriteBehindSettings(receiptSettings.flushInterval(), receiptSettings.flushMax(),
+              CacheSettings.fromConfig(config).repairInterval()));
       var region = ConversationEntity.init(system, settings, services, Clock.systemUTC());
       ReadModelSettings readModel = ReadModelSettings.fromConfig(config);
       ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel);

@@ -36,6 +36,11 @@ public final class LocalMessageCache implements MessageCache {
   }
 
   @Override
+  public int recentSize() {
+    return settings.recentSize();
+  }
+
+  @Override
   public CompletionStage<Void> appended(String conv, MessageView message) {
     Instant now = clock.instant();
     recent.compute(conv, (k, old) -> {

@@ -1,6 +1,9 @@
 package dev.parley.cache;
 
+import dev.parley.conversation.ConversationEntity.Message;
+import dev.parley.conversation.WindowCache;
 import dev.parley.protocol.MessageView;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,8 +19,12 @@ import java.util.concurrent.CompletionStage;
  * and the caller goes on to SQL or the entity. Writes can fail (Redis down); the entity then keeps
  * retrying {@link #replaced} until the cache holds its current window again, so a stale list never
  * outlives an outage by more than the entity's repair interval (or the TTL).
+ *
+ * <p>It is the conversation's {@link WindowCache} port: a posted message is appended, a rewrite
+ * (edit, deletion, start, repair after a failed write) replaces the list with the newest
+ * {@link #recentSize()} messages of the conversation's window.
  */
-public interface MessageCache {
+public interface MessageCache extends WindowCache {
 
   /** A conversation's newest state as the cache holds it. */
   record Summary(long lastSeq, MessageView lastMessage) {}
@@ -40,35 +47,23 @@ public interface MessageCache {
   /** Hit / miss / error counters, per cache ("recent", "summary"). */
   CacheStats stats();
 
-  /** For tests of the entity alone: writes go nowhere, every read misses. */
-  MessageCache NONE = new MessageCache() {
-    private final CacheStats stats = new CacheStats(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "none");
+  /** Messages kept per conversation ({@code recent-size}). */
+  int recentSize();
 
-    @Override
-    public CompletionStage<Void> appended(String conversationId, MessageView message) {
-      return java.util.concurrent.CompletableFuture.completedFuture(null);
-    }
+  @Override
+  default CompletionStage<Void> posted(String conversationId, Message message) {
+    return appended(conversationId, message.view(conversationId));
+  }
 
-    @Override
-    public CompletionStage<Void> replaced(String conversationId, List<MessageView> recent, long lastSeq) {
-      return java.util.concurrent.CompletableFuture.completedFuture(null);
+  @Override
+  default CompletionStage<Void> rewrite(String conversationId, List<Message> window, long lastSeq) {
+    int from = Math.max(0, window.size() - recentSize());
+    List<MessageView> views = new ArrayList<>(window.size() - from);
+    for (int i = from; i < window.size(); i++) {
+      views.add(window.get(i).view(conversationId));
     }
-
-    @Override
-    public CompletionStage<Optional<List<MessageView>>> recent(String conversationId) {
-      return java.util.concurrent.CompletableFuture.completedFuture(Optional.empty());
-    }
-
-    @Override
-    public CompletionStage<Map<String, Summary>> summaries(List<String> conversationIds) {
-      return java.util.concurrent.CompletableFuture.completedFuture(Map.of());
-    }
-
-    @Override
-    public CacheStats stats() {
-      return stats;
-    }
-  };
+    return replaced(conversationId, views, lastSeq);
+  }
 
   /** Ascending and each seq one more than the previous. */
   static boolean gapFree(List<MessageView> ascending) {

@@ -57,6 +57,11 @@ public final class RedisMessageCache implements MessageCache {
       return 1""";
 
   @Override
+  public int recentSize() {
+    return settings.recentSize();
+  }
+
+  @Override
   public CompletionStage<Void> appended(String conv, MessageView message) {
     // EVAL rather than EVALSHA: Redis caches the compiled script either way, and EVAL never meets a
     // restarted Redis that forgot it (a NOSCRIPT retry could reorder one conversation's appends).

@@ -1,5 +1,9 @@
 package dev.parley.conversation;
 
+import dev.parley.conversation.ConversationEntity.Command;
+import dev.parley.conversation.ConversationEntity.Subscribe;
+import dev.parley.conversation.ConversationEntity.Subscription;
+import dev.parley.conversation.ConversationState.Active;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ProtocolCodec;
 import dev.parley.protocol.ServerFrame;
@@ -14,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The live side of one conversation actor: which node hubs are subscribed, which members are online
@@ -25,11 +31,19 @@ import org.apache.pekko.actor.typed.ActorRef;
  * actor announces {@link Fanout.Started} to every hub and the hubs with subscribers subscribe again
  * (with the last seq they saw, so messages posted in between are replayed to them). Typing and
  * unpublished coalesced receipt counts are simply dropped.
+ *
+ * <p>It watches the hubs it feeds (a hub's node gone arrives as {@link Internal.HubGone}) and keeps
+ * the {@link Internal.Signal#LIVE_TICK} timer running while typing signals or coalesced counts are pending.
  */
 final class LiveFeed {
   private final String conversationId;
   private final LiveSettings settings;
+  /** Every node's hub, told when this conversation (re)starts. */
+  private final HubDirectory allHubs;
   private final Clock clock;
+  private final ReadPositions positions;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
   /** Hub to the members online through it (members with a subscribed session on that node). */
   private final Map<ActorRef<Fanout>, Set<String>> hubs = new HashMap<>();
   /** Member to the number of hubs they are online through. */
@@ -38,22 +52,36 @@ final class LiveFeed {
   private boolean typingDirty;
   private long receiptSeq;
 
-  LiveFeed(String conversationId, LiveSettings settings, Clock clock) {
+  LiveFeed(String conversationId, LiveSettings settings, HubDirectory allHubs, Clock clock, ReadPositions positions,
+      ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     this.conversationId = conversationId;
     this.settings = settings;
+    this.allHubs = allHubs;
     this.clock = clock;
+    this.positions = positions;
+    this.ctx = ctx;
+    this.timers = timers;
   }
 
-  LiveSettings settings() {
-    return settings;
+  /** Registers the hub (watching it from its first entitled user on) and answers with who is online and who is no member. */
+  Subscription subscribe(Active s, Subscribe c) {
+    boolean watched = hubs.containsKey(c.hub());
+    List<String> notMembers = c.users().stream().filter(u -> !s.isMember(u)).toList();
+    subscribe(s, c.hub(), c.users(), c.sinceSeq());
+    if (!watched && hubs.containsKey(c.hub())) {
+      ctx.watchWith(c.hub(), new Internal.HubGone(c.hub()));
+    }
+    return new Subscription(conversationId, s.type(), s.lastSeq(), onlineMembers(s), notMembers);
   }
 
-  boolean isWatched(ActorRef<Fanout> hub) {
-    return hubs.containsKey(hub);
+  /** The hub has no subscribers left here. */
+  void unsubscribe(Active s, ActorRef<Fanout> hub) {
+    removeHub(s, hub);
+    ctx.unwatch(hub);
   }
 
   /** Registers the hub and its online users; replays messages after {@code sinceSeq} held in the window to it. */
-  void subscribe(ConversationEntity.Active s, ActorRef<Fanout> hub, Collection<String> users, Long sinceSeq) {
+  private void subscribe(Active s, ActorRef<Fanout> hub, Collection<String> users, Long sinceSeq) {
     // A hub subscribing again (sinceSeq set) may still have sessions of users removed while it was
     // away: cut them off before anything is replayed (tells to one hub arrive in order). A first
     // subscribe is answered per user in the reply instead.
@@ -83,7 +111,7 @@ final class LiveFeed {
     }
   }
 
-  void setPresence(ConversationEntity.Active s, ActorRef<Fanout> hub, String user, boolean on) {
+  void setPresence(Active s, ActorRef<Fanout> hub, String user, boolean on) {
     Set<String> atHub = hubs.get(hub);
     if (atHub == null) {
       return;
@@ -96,7 +124,7 @@ final class LiveFeed {
   }
 
   /** The hub left (unsubscribed, or its node is gone): its users go offline unless online elsewhere. */
-  void removeHub(ConversationEntity.Active s, ActorRef<Fanout> hub) {
+  void removeHub(Active s, ActorRef<Fanout> hub) {
     Set<String> atHub = hubs.remove(hub);
     if (atHub != null) {
       atHub.forEach(u -> goOffline(s, u));
@@ -104,7 +132,7 @@ final class LiveFeed {
   }
 
   /** Members online now, for the {@code subscribed} frame; null in tiers without presence. */
-  List<String> onlineMembers(ConversationEntity.Active s) {
+  private List<String> onlineMembers(Active s) {
     if (!hasPresence(s.type())) {
       return null;
     }
@@ -113,7 +141,7 @@ final class LiveFeed {
     return users;
   }
 
-  void messagePosted(ConversationEntity.Active s, long seq) {
+  void messagePosted(Active s, long seq) {
     ConversationEntity.Message m = s.messageAt(seq);
     if (typing.remove(m.sender()) != null) {
       typingDirty = true;
@@ -139,7 +167,7 @@ final class LiveFeed {
   }
 
   /** Sessions of a removed member stop receiving; the member counts as offline here. */
-  void memberRemoved(ConversationEntity.Active s, String user) {
+  void memberRemoved(Active s, String user) {
     typing.remove(user);
     for (Set<String> atHub : hubs.values()) {
       atHub.remove(user);
@@ -151,53 +179,45 @@ final class LiveFeed {
   }
 
   /**
-   * A member read up to {@code readSeq}: their other sessions get the new unread count at once;
-   * receipts go out at once in PRIVATE / SMALL_GROUP (names) and coalesced in larger tiers (counts).
-   * Returns true when a coalesced publish is pending and the caller must schedule a tick.
+   * A member's read position advanced: their other sessions get the new unread count at once;
+   * receipts of the message they reached go out at once in PRIVATE / SMALL_GROUP (names) and
+   * coalesced in larger tiers (counts, at the next tick).
    */
-  boolean read(ConversationEntity.Active s, ConversationEntity.ReadPosition position,
-      ConversationEntity.Receipts receiptsNow) {
-    if (hubs.isEmpty()) {
-      return false;
+  void read(Active s, ConversationEntity.ReadPosition position) {
+    if (hubs.isEmpty() || position.readSeq() <= 0 || s.messageAt(position.readSeq()) == null) {
+      return;
     }
     publish(new Fanout.ForMember(conversationId, position.user(), ProtocolCodec.write(
         new ServerFrame.UnreadFrame(conversationId, position.unread(), position.lastSeq()))));
-    if (receiptsNow != null) {
-      publish(new Fanout.Updated(conversationId, ProtocolCodec.write(receiptFrame(receiptsNow))));
-      return false;
+    if (s.namesReaders()) {
+      publish(new Fanout.Updated(conversationId, ProtocolCodec.write(
+          receiptFrame(Reads.receiptsOf(s, positions, position.readSeq())))));
+      return;
     }
     receiptSeq = Math.max(receiptSeq, position.readSeq());
-    return true;
+    scheduleTick();
   }
 
-  /** The seq whose coalesced receipt count is due, or 0 when none is. */
-  long takeDueReceiptSeq() {
-    long seq = receiptSeq;
-    receiptSeq = 0;
-    return seq;
-  }
-
-  void publishReceipts(ConversationEntity.Receipts r) {
-    if (!hubs.isEmpty()) {
-      publish(new Fanout.Updated(conversationId, ProtocolCodec.write(receiptFrame(r))));
-    }
-  }
-
-  /** Records a typing signal; returns true when a tick must be scheduled (expiry or coalesced count). */
-  boolean typing(ConversationEntity.Active s, String user) {
+  /** Records a typing signal (never shown in a CHANNEL); it expires at a later tick. */
+  void typing(Active s, String user) {
     if (s.type() == ConversationType.CHANNEL) {
-      return false;
+      return;
     }
     Instant previous = typing.put(user, clock.instant().plus(settings.typingTimeout()));
     if (previous == null) {
       typingDirty = true;
       publishTypingNowIfSmall(s);
     }
-    return true;
+    scheduleTick();
   }
 
-  /** Expires typing signals and publishes what was coalesced; returns true while another tick is needed. */
-  boolean tick(ConversationEntity.Active s) {
+  /** Publishes the coalesced receipt count, expires typing signals, and ticks again while any are left. */
+  void tick(Active s) {
+    long due = receiptSeq;
+    receiptSeq = 0;
+    if (due > 0 && s.messageAt(due) != null && !hubs.isEmpty()) {
+      publish(new Fanout.Updated(conversationId, ProtocolCodec.write(receiptFrame(Reads.receiptsOf(s, positions, due)))));
+    }
     Instant now = clock.instant();
     if (typing.values().removeIf(expiry -> !expiry.isAfter(now))) {
       typingDirty = true;
@@ -206,16 +226,26 @@ final class LiveFeed {
       publish(new Fanout.Updated(conversationId, ProtocolCodec.write(typingFrame(s))));
     }
     typingDirty = false;
-    return !typing.isEmpty();
+    if (!typing.isEmpty()) {
+      scheduleTick();
+    }
   }
 
-  /** Tells every hub that this conversation (re)started so those with subscribers subscribe again. */
-  void announceStart(Collection<ActorRef<Fanout>> allHubs) {
-    Fanout.Started started = new Fanout.Started(conversationId);
-    allHubs.forEach(h -> h.tell(started));
+  private void scheduleTick() {
+    if (!timers.isTimerActive(Internal.Signal.LIVE_TICK)) {
+      timers.startSingleTimer(Internal.Signal.LIVE_TICK, settings.coalesceInterval());
+    }
   }
 
-  private void publishTypingNowIfSmall(ConversationEntity.Active s) {
+  /** After recovery: tells every hub that this conversation (re)started so those with subscribers subscribe again. */
+  void recovered(ConversationState state) {
+    if (state instanceof Active) {
+      Fanout.Started started = new Fanout.Started(conversationId);
+      allHubs.hubs().forEach(h -> h.tell(started));
+    }
+  }
+
+  private void publishTypingNowIfSmall(Active s) {
     if (s.type() == ConversationType.PRIVATE || s.type() == ConversationType.SMALL_GROUP) {
       if (!hubs.isEmpty()) {
         publish(new Fanout.Updated(conversationId, ProtocolCodec.write(typingFrame(s))));
@@ -224,7 +254,7 @@ final class LiveFeed {
     }
   }
 
-  private ServerFrame.TypingIndicatorFrame typingFrame(ConversationEntity.Active s) {
+  private ServerFrame.TypingIndicatorFrame typingFrame(Active s) {
     if (s.type() == ConversationType.LARGE_GROUP) {
       return new ServerFrame.TypingIndicatorFrame(conversationId, null, typing.size());
     }
@@ -239,13 +269,13 @@ final class LiveFeed {
     };
   }
 
-  private void goOnline(ConversationEntity.Active s, String user) {
+  private void goOnline(Active s, String user) {
     if (online.merge(user, 1, Integer::sum) == 1 && hasPresence(s.type())) {
       publishPresence(user, true);
     }
   }
 
-  private void goOffline(ConversationEntity.Active s, String user) {
+  private void goOffline(Active s, String user) {
     Integer left = online.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
     if (left == null && hasPresence(s.type())) {
       publishPresence(user, false);

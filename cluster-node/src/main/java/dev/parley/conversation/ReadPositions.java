@@ -14,8 +14,8 @@ import java.util.Set;
  *
  * <p>Positions are deliberately not journal events (a 1000-member group would otherwise write a
  * journal row per read). They are remembered only here: what is lost when the node dies is every
- * advance not yet handed to the receipt writer. Positions changed since the last hand-off are
- * tracked in {@link #drainDirty()} for that writer. On recovery the actor rebuilds a floor for each
+ * advance not yet handed to the {@link PositionSink}. Positions changed since the last hand-off are
+ * tracked in {@link #drainDirty()} for that sink. On recovery the actor rebuilds a floor for each
  * member from the journal (the last message they posted), a position they have really reached.
  *
  * <p>Positions here are explicit: what a member read or posted. A member who joins starts at 0, so
@@ -31,7 +31,7 @@ final class ReadPositions {
   private final SparseFenwick delivered = new SparseFenwick();
   private final SparseFenwick departed = new SparseFenwick();
   private final Set<String> dirty = new HashSet<>();
-  /** Positions known to be stored (restored from, or acknowledged by, the receipt sink): {read, delivered}. */
+  /** Positions known to be stored (restored from, or acknowledged by, the position sink): {read, delivered}. */
   private final Map<String, long[]> flushed = new HashMap<>();
   /** Departed members already counted in {@link #departed}, so a restore never counts them twice. */
   private final Map<String, Long> departedAt = new HashMap<>();
@@ -141,36 +141,29 @@ final class ReadPositions {
     return delivered.countAtLeast(seq);
   }
 
-  /**
-   * A member whose positions moved since they were last handed to the receipt sink: the current
-   * positions and those known to be stored ({@code flushedRead}, {@code flushedDelivered}), so the
-   * per-message rows of the batch cover exactly the messages in between.
-   */
-  record Dirty(String user, long read, long delivered, long flushedRead, long flushedDelivered) {}
-
   /** Hands out the dirty members (and forgets that they are dirty until they move again or {@link #redirty}). */
-  List<Dirty> drainDirty() {
-    List<Dirty> out = new ArrayList<>(dirty.size());
+  List<PositionFlush.Moved> drainDirty() {
+    List<PositionFlush.Moved> out = new ArrayList<>(dirty.size());
     for (String m : dirty) {
       long[] p = byMember.get(m);
       long[] f = flushed.getOrDefault(m, NOTHING);
-      out.add(new Dirty(m, p[READ], p[DELIVERED], f[READ], f[DELIVERED]));
+      out.add(new PositionFlush.Moved(m, p[READ], p[DELIVERED], f[READ], f[DELIVERED]));
     }
     dirty.clear();
     return out;
   }
 
   /** The sink stored these positions: later batches start their per-message rows after them. */
-  void flushed(List<Dirty> stored) {
-    for (Dirty d : stored) {
+  void flushed(List<PositionFlush.Moved> stored) {
+    for (PositionFlush.Moved d : stored) {
       flushed.merge(d.user(), new long[] {d.read(), d.delivered()},
           (a, b) -> new long[] {Math.max(a[READ], b[READ]), Math.max(a[DELIVERED], b[DELIVERED])});
     }
   }
 
   /** The sink failed or refused these: they are dirty again (their current, maybe newer, positions go next time). */
-  void redirty(List<Dirty> failed) {
-    for (Dirty d : failed) {
+  void redirty(List<PositionFlush.Moved> failed) {
+    for (PositionFlush.Moved d : failed) {
       if (byMember.containsKey(d.user())) {
         dirty.add(d.user());
       }

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One conversation's receipt changes since its previous flush, as the conversation entity hands
- * them to a {@link ReceiptSink}. Every part is written idempotently, so a batch may be written
+ * One conversation's receipt changes since its previous flush, built from the conversation's
+ * {@link dev.parley.conversation.PositionFlush} by {@link ReceiptBatches}. Every part is written idempotently, so a batch may be written
  * twice (a retry after an unknown commit outcome, a Kafka redelivery) without changing the result:
  * positions keep the greatest value, per-message rows keep their first read / delivered time,
  * channel views are absolute counts that keep the greatest value.

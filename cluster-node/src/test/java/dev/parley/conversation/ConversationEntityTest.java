@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.conversation.ConversationEntity.*;
+import dev.parley.conversation.ConversationState.Active;
+import dev.parley.conversation.ConversationState.NotCreated;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ErrorCode;
@@ -48,7 +50,7 @@ class ConversationEntityTest {
       2, 4, 8, 0, 100, 3, 50, 64, 10, 5, 40, 100, 6, 5, 2, "", Duration.ofSeconds(3));
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC);
 
-  EventSourcedBehaviorTestKit<Command, Event, State> kit;
+  EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit;
   String id;
 
   @BeforeEach
@@ -64,12 +66,12 @@ class ConversationEntityTest {
 
   // -- helpers ---------------------------------------------------------------------------------
 
-  CommandResultWithReply<Command, Event, State, StatusReply<Summary>> create(
+  CommandResultWithReply<Command, Event, ConversationState, StatusReply<Summary>> create(
       ConversationType type, String owner, String... members) {
     return kit.<StatusReply<Summary>>runCommand(r -> new Create(owner, type, "room", List.of(members), r));
   }
 
-  CommandResultWithReply<Command, Event, State, StatusReply<MessageAccepted>> post(String sender, String clientMsgId, String text) {
+  CommandResultWithReply<Command, Event, ConversationState, StatusReply<MessageAccepted>> post(String sender, String clientMsgId, String text) {
     return kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage(sender, clientMsgId, text, List.of(), r));
   }
 
@@ -619,7 +621,7 @@ class ConversationEntityTest {
     kit.<StatusReply<Message>>runCommand(r -> new DeleteMessage("ed", deleted, r));
     kit.<StatusReply<Message>>runCommand(r -> new EditMessage("bo", 13, "edited", r));
     read("cy", 13);
-    State before = kit.getState();
+    ConversationState before = kit.getState();
 
     kit.restart();
 

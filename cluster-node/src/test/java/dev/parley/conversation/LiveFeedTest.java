@@ -10,7 +10,6 @@ import dev.parley.conversation.ConversationEntity.Create;
 import dev.parley.conversation.ConversationEntity.Event;
 import dev.parley.conversation.ConversationEntity.MessageAccepted;
 import dev.parley.conversation.ConversationEntity.PostMessage;
-import dev.parley.conversation.ConversationEntity.State;
 import dev.parley.conversation.ConversationEntity.Subscribe;
 import dev.parley.conversation.ConversationEntity.Subscription;
 import dev.parley.conversation.ConversationEntity.Summary;
@@ -46,14 +45,13 @@ class LiveFeedTest {
   private final TestProbe<Fanout> hub = testKit.createTestProbe();
   private final TestProbe<Fanout> otherHub = testKit.createTestProbe();
   private final String id = "c-" + UUID.randomUUID();
-  private final EventSourcedBehaviorTestKit<Command, Event, State> kit = EventSourcedBehaviorTestKit.create(
+  private final EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit = EventSourcedBehaviorTestKit.create(
       testKit.system(), ConversationEntity.create(id, ConversationEntityTest.SETTINGS, services(
           () -> List.of(hub.getRef(), otherHub.getRef())), java.time.Clock.systemUTC(), null));
 
-  private static ConversationEntity.Services services(HubDirectory hubs) {
-    var none = ConversationEntity.Services.none();
-    return new ConversationEntity.Services(LIVE, hubs, none.receipts(), none.receiptSettings(), none.cache(),
-        none.cacheSettings());
+  private static ConversationServices services(HubDirectory hubs) {
+    var none = ConversationServices.none();
+    return new ConversationServices(LIVE, hubs, none.receipts(), none.cache(), none.writeBehind());
   }
 
   private void create(ConversationType type, String... members) {
@@ -128,7 +126,7 @@ class LiveFeedTest {
     assertTrue(!frames.get(1).online());
 
     String channel = "ch-" + UUID.randomUUID();
-    var ch = EventSourcedBehaviorTestKit.<Command, Event, State>create(testKit.system(),
+    var ch = EventSourcedBehaviorTestKit.<Command, Event, ConversationState>create(testKit.system(),
         ConversationEntity.create(channel, ConversationEntityTest.SETTINGS, services(HubDirectory.NONE),
             ConversationEntityTest.CLOCK, null));
     ch.<StatusReply<Summary>>runCommand(r -> new Create("ann", ConversationType.CHANNEL, "news", List.of("bo"), r));

@@ -30,7 +30,7 @@ class ReadPositionsTest {
     p.markRead("ann", 2);
     p.markRead("ann", 4);
     p.markDelivered("bo", 3);
-    Map<String, ReadPositions.Dirty> dirty = new java.util.HashMap<>();
+    Map<String, PositionFlush.Moved> dirty = new java.util.HashMap<>();
     p.drainDirty().forEach(d -> dirty.put(d.user(), d));
     assertEquals(2, dirty.size());
     assertEquals(4, dirty.get("ann").read());
@@ -49,7 +49,7 @@ class ReadPositionsTest {
     assertEquals(2, p.viewsAtLeast(4), "ann and the departed reader viewed seq 4");
     assertEquals(1, p.readersAtLeast(4));
     p.markRead("ann", 6);
-    ReadPositions.Dirty d = p.drainDirty().get(0);
+    PositionFlush.Moved d = p.drainDirty().get(0);
     assertEquals(5, d.flushedRead(), "the next batch starts after what is stored");
   }
 

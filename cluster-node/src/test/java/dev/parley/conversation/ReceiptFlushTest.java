@@ -10,11 +10,9 @@ import dev.parley.conversation.ConversationEntity.MarkRead;
 import dev.parley.conversation.ConversationEntity.MessageAccepted;
 import dev.parley.conversation.ConversationEntity.PostMessage;
 import dev.parley.conversation.ConversationEntity.ReadPosition;
-import dev.parley.conversation.ConversationEntity.State;
 import dev.parley.conversation.ConversationEntity.Summary;
 import dev.parley.protocol.ConversationType;
 import dev.parley.receipts.ReceiptBatch;
-import dev.parley.receipts.ReceiptSettings;
 import dev.parley.receipts.ReceiptSink;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * per tier, on passivation, retried after a failure, and restored when it starts again.
  */
 class ReceiptFlushTest {
-  private static final ReceiptSettings FAST = new ReceiptSettings(Duration.ofMillis(100), 500, Duration.ofMillis(10),
-      500, 1000, Duration.ofMillis(10), Duration.ofMillis(50), "t");
+  private static final WriteBehindSettings FAST =
+      new WriteBehindSettings(Duration.ofMillis(100), 500, Duration.ofSeconds(1));
 
   /** Records batches; stores positions like the SQL store would (greatest wins); can be told to fail. */
   static final class RecordingSink implements ReceiptSink {
@@ -72,24 +70,23 @@ class ReceiptFlushTest {
   }
 
   /** A flush interval longer than any test: only passivation or flush-max hand positions over. */
-  private static final ReceiptSettings SLOW = new ReceiptSettings(Duration.ofMinutes(5), 500, Duration.ofMillis(10),
-      500, 1000, Duration.ofMillis(10), Duration.ofMillis(50), "t");
-  private static final ReceiptSettings TWO_SECONDS = new ReceiptSettings(Duration.ofSeconds(2), 500,
-      Duration.ofMillis(10), 500, 1000, Duration.ofMillis(10), Duration.ofMillis(50), "t");
+  private static final WriteBehindSettings SLOW =
+      new WriteBehindSettings(Duration.ofMinutes(5), 500, Duration.ofSeconds(1));
+  private static final WriteBehindSettings TWO_SECONDS =
+      new WriteBehindSettings(Duration.ofSeconds(2), 500, Duration.ofSeconds(1));
 
   private static final ConversationSettings SETTINGS = new ConversationSettings(
       2, 50, 1000, 0, 100, 3, 50, 64, 200, 5, 1000, 100, 100, 5, 2, "", Duration.ofSeconds(3));
 
   private final RecordingSink sink = new RecordingSink();
 
-  private EventSourcedBehaviorTestKit<Command, Event, State> kit(String id) {
+  private EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit(String id) {
     return kit(id, FAST);
   }
 
-  private EventSourcedBehaviorTestKit<Command, Event, State> kit(String id, ReceiptSettings receiptSettings) {
-    var none = ConversationEntity.Services.none();
-    var services = new ConversationEntity.Services(none.live(), none.hubs(), sink, receiptSettings, none.cache(),
-        none.cacheSettings());
+  private EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit(String id, WriteBehindSettings writeBehind) {
+    var none = ConversationServices.none();
+    var services = new ConversationServices(none.live(), none.hubs(), sink, none.cache(), writeBehind);
     return EventSourcedBehaviorTestKit.create(ConversationEntityTest.testKit.system(),
         ConversationEntity.create(id, SETTINGS, services, ConversationEntityTest.CLOCK));
   }
@@ -102,7 +99,7 @@ class ReceiptFlushTest {
     return out;
   }
 
-  private static void post(EventSourcedBehaviorTestKit<Command, Event, State> kit, String sender, int count) {
+  private static void post(EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit, String sender, int count) {
     for (int i = 0; i < count; i++) {
       kit.<StatusReply<MessageAccepted>>runCommand(r -> new PostMessage(sender, UUID.randomUUID().toString(),
           "hi", List.of(), r));
@@ -176,9 +173,8 @@ class ReceiptFlushTest {
   @Test
   void passivationHandsOverWhatMovedAndANewIncarnationRestoresIt() throws Exception {
     String id = "restart-" + UUID.randomUUID();
-    var none = ConversationEntity.Services.none();
-    var services = new ConversationEntity.Services(none.live(), none.hubs(), sink, SLOW, none.cache(),
-        none.cacheSettings());
+    var none = ConversationServices.none();
+    var services = new ConversationServices(none.live(), none.hubs(), sink, none.cache(), SLOW);
     var testKit = ConversationEntityTest.testKit;
     var first = testKit.spawn(ConversationEntity.create(id, SETTINGS, services, ConversationEntityTest.CLOCK));
     var summary = testKit.<StatusReply<Summary>>createTestProbe();
