@@ -44,7 +44,7 @@ class ArchitectureTest {
           "dev.parley.session..")
       .layer("Http").definedBy("dev.parley.http..")
       .layer("App").definedBy("dev.parley.app..")
-      .layer("Client").definedBy("dev.parley.client..", "dev.parley.cli..")
+      .layer("Client").definedBy("dev.parley.client..")
 
       .whereLayer("Protocol").mayNotAccessAnyLayer()
       .whereLayer("Domain").mayOnlyAccessLayers("Protocol", "Marker")
