@@ -1,9 +1,9 @@
 package dev.parley.client;
 
+import static dev.parley.client.ClientTests.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.app.ParleyNode;
@@ -20,7 +20,6 @@ import dev.parley.protocol.ServerFrame;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,9 +49,7 @@ class ParleyClientTest {
 
   /** A new account, logged in. */
   static ParleySession newUser(ParleyClient client, String prefix) {
-    String name = prefix + NAMES.incrementAndGet();
-    assertEquals(name, client.register(name, "secret-" + name).join());
-    return client.login(name, "secret-" + name).join();
+    return ClientTests.signUp(client, prefix + NAMES.incrementAndGet());
   }
 
   @Test
@@ -188,9 +185,5 @@ class ParleyClientTest {
 
   private static List<Long> seqs(HistoryPage page) {
     return page.messages().stream().map(MessageView::seq).toList();
-  }
-
-  static ParleyException failure(CompletableFuture<?> future) {
-    return ParleyException.unwrap(assertThrows(Exception.class, () -> future.get(10, java.util.concurrent.TimeUnit.SECONDS)));
   }
 }

@@ -1,14 +1,26 @@
 package dev.parley.http;
 
+import static dev.parley.client.ClientTests.signUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.parley.app.ParleyNode;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.TestNodes;
+import dev.parley.client.Backoff;
+import dev.parley.client.FrameQueue;
+import dev.parley.client.ParleyClient;
+import dev.parley.client.ParleySession;
+import dev.parley.client.ParleySocket;
+import dev.parley.client.SocketEvent;
+import dev.parley.client.SocketOptions;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.ServerFrame;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * a client that reads keeps receiving every message in order (R10).
  */
 class SlowConsumerTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  /** No reconnect: 4008 is retryable, and the close itself is under test. */
+  private static final SocketOptions ONCE = SocketOptions.defaults().withReconnect(false, Backoff.DEFAULT);
+
   @TempDir Path dir;
 
   @Test
@@ -31,30 +47,34 @@ class SlowConsumerTest {
           "parley.session.max-message-size", "128KiB",
           "parley.conversation.max-text-length", 60000)));
       try {
-        ApiClient api = new ApiClient(node.httpUrl());
-        String ann = api.registerAndLogin("slow-ann");
-        String bo = api.registerAndLogin("slow-bo");
-        String cy = api.registerAndLogin("slow-cy");
-        String conv = api.create(ann, "SMALL_GROUP", "firehose", List.of("slow-bo", "slow-cy"));
+        ParleyClient parley = ParleyClient.create(node.httpUrl());
+        ParleySession ann = signUp(parley, "slow-ann");
+        ParleySession bo = signUp(parley, "slow-bo");
+        ParleySession cy = signUp(parley, "slow-cy");
+        String conv = ann.createConversation(ConversationType.SMALL_GROUP, "firehose", List.of(bo.userId(), cy.userId()))
+            .join().id();
         String text = "x".repeat(50_000);
         int count = 300;
-        try (WsClient sender = WsClient.connect(node.httpUrl(), ann);
-            WsClient fast = WsClient.connect(node.httpUrl(), bo);
-            WsClient slow = WsClient.connect(node.httpUrl(), cy, false, null)) {
-          slow.send("{\"type\":\"subscribe\",\"conv\":\"" + conv + "\"}");
-          fast.send("{\"type\":\"subscribe\",\"conv\":\"" + conv + "\"}");
-          fast.next("subscribed");
-          Thread.sleep(300);
+        FrameQueue fastFrames = new FrameQueue();
+        FrameQueue slowFrames = new FrameQueue();
+        try (ParleySocket sender = ann.connect(ONCE, new FrameQueue()).join();
+            ParleySocket fast = bo.connect(ONCE, fastFrames).join();
+            // Reads one message (its subscribe's answer), then nothing until resumeReading.
+            ParleySocket slow = cy.connect(ONCE.withReading(false), slowFrames).join()) {
+          slow.subscribe(conv).get(10, TimeUnit.SECONDS);
+          fast.subscribe(conv).get(10, TimeUnit.SECONDS);
+          // Fire and forget: under this load an ack may time out ("unavailable") although the message was stored.
           for (int i = 1; i <= count; i++) {
-            sender.send("{\"type\":\"send\",\"conv\":\"" + conv + "\",\"clientMsgId\":\"m" + i + "\",\"text\":\""
-                + text + "\"}");
+            sender.send(conv, text);
           }
           for (long seq = 1; seq <= count; seq++) {
-            assertEquals(seq, fast.next("message").path("message").path("seq").asLong());
+            assertEquals(seq, fastFrames.next(ServerFrame.MessageFrame.class, WAIT).message().seq());
           }
           // The slow client reads again: it finds at most the queued frames, then the 4008 close.
-          slow.resume();
-          assertEquals(4008, slow.closeCode(Duration.ofSeconds(20)));
+          slow.resumeReading();
+          SocketEvent.Disconnected cut = slowFrames.next(SocketEvent.Disconnected.class, WAIT);
+          assertEquals(4008, cut.code(), cut.toString());
+          assertFalse(fast.closed().isDone(), "the fast reader stays connected");
         }
       } finally {
         node.stopAndWait(Duration.ofSeconds(30));

@@ -1,16 +1,22 @@
 package dev.parley.readmodel;
 
-import dev.parley.sql.Jdbc;
+import static dev.parley.client.ClientTests.failure;
+import static dev.parley.client.ClientTests.password;
+import static dev.parley.client.ClientTests.signUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.TcpProxy;
 import dev.parley.app.ParleyNode;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.TestNodes;
 import dev.parley.conversation.ConversationEntity;
-import dev.parley.http.ApiClient;
+import dev.parley.sql.Jdbc;
+import dev.parley.client.ParleyClient;
+import dev.parley.client.ParleyException;
+import dev.parley.client.ParleySession;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.HistoryPage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,14 +87,13 @@ class ReadModelNodeTest {
   void historyComesFromCacheThenStoreThenArchiveAndPositionsSurviveARestart() throws Exception {
     ParleyNode node = start();
     String conv;
-    String boToken;
     String bo = name();
     try {
-      ApiClient api = new ApiClient(node.httpUrl());
+      ParleyClient parley = ParleyClient.create(node.httpUrl());
       String ann = name();
-      String annToken = api.registerAndLogin(ann);
-      boToken = api.registerAndLogin(bo);
-      conv = api.create(annToken, "SMALL_GROUP", "history", List.of(bo));
+      ParleySession annSession = signUp(parley, ann);
+      ParleySession boSession = signUp(parley, bo);
+      conv = annSession.createConversation(ConversationType.SMALL_GROUP, "history", List.of(bo)).join().id();
       for (int i = 1; i <= 60; i++) {
         String text = "message " + i;
         ReadModelNodeTest.<ConversationEntity.MessageAccepted>ask(node, conv, r -> new ConversationEntity.PostMessage(ann, "c" + text, text, List.of(), r));
@@ -103,24 +108,24 @@ class ReadModelNodeTest {
       }
 
       long hits = node.cache().stats().recentHits();
-      JsonNode newest = api.get("/api/conversations/" + conv + "/messages?limit=10", boToken).body();
-      assertEquals("cache", newest.path("source").asText());
-      assertEquals(60, newest.path("messages").get(9).path("seq").asLong());
+      HistoryPage newest = boSession.history(conv, null, null, 10).join();
+      assertEquals(HistoryPage.SOURCE_CACHE, newest.source());
+      assertEquals(60, newest.messages().get(9).seq());
       assertEquals(hits + 1, node.cache().stats().recentHits(), "a hit is counted");
 
-      JsonNode old = api.get("/api/conversations/" + conv + "/messages?beforeSeq=10&limit=5", boToken).body();
-      assertEquals("store", old.path("source").asText(), "beyond the cached 50 and the 20 in memory: SQL");
-      assertEquals(5, old.path("messages").get(0).path("seq").asLong());
-      assertEquals("message 9", old.path("messages").get(4).path("text").asText());
+      HistoryPage old = boSession.history(conv, 10L, null, 5).join();
+      assertEquals(HistoryPage.SOURCE_STORE, old.source(), "beyond the cached 50 and the 20 in memory: SQL");
+      assertEquals(5, old.messages().get(0).seq());
+      assertEquals("message 9", old.messages().get(4).text());
 
       List<YearMonth> moved = partitions.archiveOlderThan(Instant.now().plus(Duration.ofDays(200)), Duration.ofDays(90));
       assertTrue(moved.contains(now), "the current month moved: " + moved);
       assertTrue(partitions.partitionsOf("archived_messages").contains("archived_" + Partitions.partitionName(now)));
       assertTrue(partitions.archiveOlderThan(Instant.now().plus(Duration.ofDays(200)), Duration.ofDays(90)).isEmpty(),
           "archiving again moves nothing");
-      JsonNode archived = api.get("/api/conversations/" + conv + "/messages?beforeSeq=10&limit=5", boToken).body();
-      assertEquals("archive", archived.path("source").asText());
-      assertEquals(5, archived.path("messages").size());
+      HistoryPage archived = boSession.history(conv, 10L, null, 5).join();
+      assertEquals(HistoryPage.SOURCE_ARCHIVE, archived.source());
+      assertEquals(5, archived.messages().size());
 
       ReadModelNodeTest.<ConversationEntity.ReadPosition>ask(node, conv, r -> new ConversationEntity.MarkRead(bo, 30, r));
     } finally {
@@ -137,10 +142,10 @@ class ReadModelNodeTest {
   }
 
   /** The value of one series in the node's Prometheus scrape. */
-  private static long scraped(ParleyNode node, String name, String label) throws Exception {
-    String text = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.httpUrl() + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+  private static long scraped(ParleyNode node, String name, String label) {
+    ParleyClient.RawResponse scrape = ParleyClient.create(node.httpUrl()).exchange("GET", "/metrics", null, null).join();
+    assertEquals(200, scrape.status(), scrape.body());
+    String text = scrape.body();
     return text.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))
         .map(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .findFirst().orElseThrow(() -> new AssertionError(name + " " + label + " not in the scrape"));
@@ -150,25 +155,24 @@ class ReadModelNodeTest {
   void aConversationNobodyHasCachedCountsAMissAndIsServedFromItsEntity() throws Exception {
     ParleyNode node = start();
     try {
-      ApiClient api = new ApiClient(node.httpUrl());
+      ParleyClient parley = ParleyClient.create(node.httpUrl());
       String ann = name();
-      String annToken = api.registerAndLogin(ann);
+      ParleySession annSession = signUp(parley, ann);
       String bo = name();
-      api.registerAndLogin(bo);
-      String conv = api.create(annToken, "PRIVATE", null, List.of(bo));
+      signUp(parley, bo);
+      String conv = annSession.createConversation(ConversationType.PRIVATE, null, List.of(bo)).join().id();
       long misses = node.cache().stats().recentMisses();
       long hits = node.cache().stats().recentHits();
-      ApiClient.Reply empty = api.get("/api/conversations/" + conv + "/messages", annToken);
-      assertEquals(200, empty.status(), empty.toString());
-      assertEquals("memory", empty.body().path("source").asText(), "nothing cached yet: the entity answers");
+      HistoryPage empty = annSession.history(conv, null, null, null).join();
+      assertEquals(HistoryPage.SOURCE_MEMORY, empty.source(), "nothing cached yet: the entity answers");
       assertEquals(misses + 1, node.cache().stats().recentMisses(), "the miss is counted");
       assertEquals(hits, node.cache().stats().recentHits());
 
       ReadModelNodeTest.<ConversationEntity.MessageAccepted>ask(node, conv,
           r -> new ConversationEntity.PostMessage(ann, "c1", "first", List.of(), r));
-      JsonNode cached = api.get("/api/conversations/" + conv + "/messages", annToken).body();
-      assertEquals("cache", cached.path("source").asText(), "written through after the persist");
-      assertEquals("first", cached.path("messages").get(0).path("text").asText());
+      HistoryPage cached = annSession.history(conv, null, null, null).join();
+      assertEquals(HistoryPage.SOURCE_CACHE, cached.source(), "written through after the persist");
+      assertEquals("first", cached.messages().get(0).text());
       assertEquals(hits + 1, node.cache().stats().recentHits());
       assertEquals(misses + 1, node.cache().stats().recentMisses());
       assertEquals(misses + 1, scraped(node, "parley_cache_misses_total", "cache=\"recent\""),
@@ -184,63 +188,61 @@ class ReadModelNodeTest {
     try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
       ParleyNode node = start("redis://127.0.0.1:" + redis.port());
       try {
-        ApiClient api = new ApiClient(node.httpUrl());
+        ParleyClient parley = ParleyClient.create(node.httpUrl());
         String ann = name();
         String bo = name();
-        String annToken = api.registerAndLogin(ann);
-        String boToken = api.registerAndLogin(bo);
-        String conv = api.create(annToken, "SMALL_GROUP", "outage", List.of(bo));
+        ParleySession annSession = signUp(parley, ann);
+        ParleySession boSession = signUp(parley, bo);
+        String conv = annSession.createConversation(ConversationType.SMALL_GROUP, "outage", List.of(bo)).join().id();
         for (int i = 1; i <= 30; i++) {
           String text = "message " + i;
           ReadModelNodeTest.<ConversationEntity.MessageAccepted>ask(node, conv,
               r -> new ConversationEntity.PostMessage(ann, "c" + text, text, List.of(), r));
         }
         awaitProjected(node);
-        assertEquals("cache", api.get("/api/conversations/" + conv + "/messages?limit=10", boToken).body()
-            .path("source").asText());
+        assertEquals(HistoryPage.SOURCE_CACHE, boSession.history(conv, null, null, 10).join().source());
 
         redis.cut();
         long readErrors = node.cache().stats().readErrors();
         long started = System.nanoTime();
-        ApiClient.Reply newest = api.get("/api/conversations/" + conv + "/messages?limit=10", boToken);
-        assertEquals(200, newest.status(), "a token this node resolved before the outage still works: " + newest);
-        assertEquals("memory", newest.body().path("source").asText());
-        assertEquals(30, newest.body().path("messages").get(9).path("seq").asLong());
+        // A token this node resolved before the outage still works (join fails on anything but 200).
+        HistoryPage newest = boSession.history(conv, null, null, 10).join();
+        assertEquals(HistoryPage.SOURCE_MEMORY, newest.source());
+        assertEquals(30, newest.messages().get(9).seq());
         assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(2)) < 0,
             "commands fail at once while Redis is disconnected; nothing waits for a timeout");
         assertTrue(node.cache().stats().readErrors() > readErrors, "the cache failure is counted");
 
-        ApiClient.Reply old = api.get("/api/conversations/" + conv + "/messages?beforeSeq=6&limit=5", boToken);
-        assertEquals(200, old.status(), old.toString());
-        assertEquals("store", old.body().path("source").asText());
-        assertEquals(1, old.body().path("messages").get(0).path("seq").asLong());
+        HistoryPage old = boSession.history(conv, 6L, null, 5).join();
+        assertEquals(HistoryPage.SOURCE_STORE, old.source());
+        assertEquals(1, old.messages().get(0).seq());
 
-        ApiClient.Reply list = api.get("/api/conversations", boToken);
-        assertEquals(200, list.status(), "the list comes from SQL without summaries: " + list);
+        // The list comes from SQL without summaries (join fails on anything but 200).
+        boSession.conversations().join();
 
         ConversationEntity.MessageAccepted during = ReadModelNodeTest.<ConversationEntity.MessageAccepted>ask(node, conv,
             r -> new ConversationEntity.PostMessage(ann, "c-during", "sent during the outage", List.of(), r));
         assertEquals(31, during.seq(), "a send is persisted and acked although its cache write fails");
 
-        ApiClient.Reply login = api.post("/api/sessions", null, Map.of("username", ann, "password", ann + "-password"));
-        assertEquals(503, login.status(), "a new session cannot be stored: " + login);
-        ApiClient.Reply stranger = api.get("/api/conversations", "f".repeat(43));
-        assertEquals(503, stranger.status(), "a token this node never saw cannot be checked: " + stranger);
+        ParleyException login = failure(parley.login(ann, password(ann)));
+        assertEquals(503, login.httpStatus(), "a new session cannot be stored: " + login);
+        ParleyException stranger = failure(parley.session("f".repeat(43)).conversations());
+        assertEquals(503, stranger.httpStatus(), "a token this node never saw cannot be checked: " + stranger);
 
         redis.restore();
         // Until the entity's repair (every repair-interval, 1 s) lands, the cached page may lack
         // what was sent during the outage; then the cache serves it again.
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        JsonNode page = null;
+        HistoryPage page = null;
         while (System.nanoTime() < deadline) {
-          page = api.get("/api/conversations/" + conv + "/messages?limit=5", boToken).body();
-          if ("cache".equals(page.path("source").asText()) && page.path("messages").get(4).path("seq").asLong() == 31) {
+          page = boSession.history(conv, null, null, 5).join();
+          if (HistoryPage.SOURCE_CACHE.equals(page.source()) && page.messages().get(4).seq() == 31) {
             break;
           }
           Thread.sleep(100);
         }
-        assertEquals("cache", page.path("source").asText(), "the entity repaired its cache entry: " + page);
-        assertEquals("sent during the outage", page.path("messages").get(4).path("text").asText());
+        assertEquals(HistoryPage.SOURCE_CACHE, page.source(), "the entity repaired its cache entry: " + page);
+        assertEquals("sent during the outage", page.messages().get(4).text());
       } finally {
         node.stopAndWait(Duration.ofSeconds(30));
       }

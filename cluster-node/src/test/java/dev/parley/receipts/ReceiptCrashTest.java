@@ -1,21 +1,29 @@
 package dev.parley.receipts;
 
+import static dev.parley.client.ClientTests.signUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.app.ChildNode;
 import dev.parley.app.ParleyNode;
 import dev.parley.app.PostgresDatabase;
 import dev.parley.app.TestNodes;
+import dev.parley.client.Backoff;
+import dev.parley.client.FrameQueue;
+import dev.parley.client.ParleyClient;
+import dev.parley.client.ParleySession;
+import dev.parley.client.ParleySocket;
+import dev.parley.client.SocketOptions;
 import dev.parley.conversation.ConversationEntity;
-import dev.parley.http.ApiClient;
-import dev.parley.http.WsClient;
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.ServerFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +38,8 @@ class ReceiptCrashTest {
   /** One gather window and one write to PostgreSQL on a busy 2-core machine, generously. */
   static final Duration WRITE_SLACK = Duration.ofMillis(500);
   static final int MARKS = 30;
+  /** The node is killed under the sockets: they must not try to come back. */
+  static final SocketOptions ONCE = SocketOptions.defaults().withReconnect(false, Backoff.DEFAULT);
 
   @Test
   void aKilledNodeLosesAtMostTheLastFlushIntervalOfReadPositionsAndNoMessages() throws Exception {
@@ -41,25 +51,24 @@ class ReceiptCrashTest {
       long killedAt;
       try (ChildNode child = ChildNode.startOn(db, dir,
           Map.of("parley.receipts.flush-interval", FLUSH_INTERVAL.toMillis() + "ms", "parley.session.send-burst", "100"))) {
-        ApiClient api = new ApiClient(child.httpUrl());
-        String ann = "ann" + System.nanoTime();
-        String annToken = api.registerAndLogin(ann);
-        String boToken = api.registerAndLogin(bo);
-        conv = api.create(annToken, "SMALL_GROUP", "crash", List.of(bo));
-        try (WsClient annWs = WsClient.connect(child.httpUrl(), annToken);
-            WsClient boWs = WsClient.connect(child.httpUrl(), boToken)) {
+        ParleyClient parley = ParleyClient.create(child.httpUrl());
+        ParleySession ann = signUp(parley, "ann" + System.nanoTime());
+        ParleySession boSession = signUp(parley, bo);
+        conv = ann.createConversation(ConversationType.SMALL_GROUP, "crash", List.of(bo)).join().id();
+        FrameQueue boFrames = new FrameQueue();
+        try (ParleySocket annWs = ann.connect(ONCE, new FrameQueue()).join();
+            ParleySocket boWs = boSession.connect(ONCE, boFrames).join()) {
           for (int i = 1; i <= MARKS; i++) {
-            annWs.send("{\"type\":\"send\",\"conv\":\"" + conv + "\",\"clientMsgId\":\"m" + i + "\",\"text\":\"m" + i
-                + "\",\"ref\":\"r" + i + "\"}");
-            JsonNode ack = annWs.next("ack");
-            assertEquals(i, ack.path("seq").asLong(), ack.toString());
+            ServerFrame.AckFrame ack = annWs.send(new ClientFrame.SendFrame(conv, "m" + i, "m" + i))
+                .get(10, TimeUnit.SECONDS);
+            assertEquals(i, ack.seq(), ack.toString());
           }
           // One mark every 100 ms for 3 s: some flushed several intervals ago, some not yet.
           for (int i = 1; i <= MARKS; i++) {
-            boWs.send("{\"type\":\"read\",\"conv\":\"" + conv + "\",\"upTo\":" + i + "}");
-            JsonNode unread = boWs.next("unread");
+            boWs.read(conv, i).join();
+            ServerFrame.UnreadFrame unread = boFrames.next(ServerFrame.UnreadFrame.class, Duration.ofSeconds(10));
             ackedAt[i] = System.nanoTime();
-            assertEquals(MARKS - i, unread.path("count").asLong(), unread.toString());
+            assertEquals(MARKS - i, unread.count(), unread.toString());
             Thread.sleep(100);
           }
           killedAt = System.nanoTime();
