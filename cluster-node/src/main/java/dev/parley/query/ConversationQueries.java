@@ -258,7 +258,7 @@ public final class ConversationQueries {
       try {
         return query.run();
       } catch (java.sql.SQLException e) {
-        throw new ProtocolException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry", e);
+        throw dev.parley.sql.SqlFailures.toClientFailure("read model", e);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
