@@ -144,8 +144,8 @@ public final class KafkaReceipts implements ReceiptSink {
   /**
    * Starts this node's member of the writer group (once). The consumer stream runs inside
    * {@link RestartSource#onFailuresWithBackoff}: a failure (Kafka, a non-transient database error)
-   * restarts it after min-backoff .. max-backoff (doubling; Pekko resets the backoff once a run lasted
-   * longer than min-backoff), re-reading from the last committed offsets.
+   * restarts it after min-backoff .. max-backoff (doubling; Pekko resets the backoff to min-backoff when
+   * no restart happened within min-backoff), re-reading from the last committed offsets.
    */
   public KafkaReceipts startWriter() {
     synchronized (lock) {
