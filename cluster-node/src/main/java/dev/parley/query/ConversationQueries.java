@@ -220,8 +220,11 @@ public final class ConversationQueries {
             MessageCache.Summary s = summaries.get(k.conv());
             MessageView lastMessage = s != null ? s.lastMessage() : sqlLast.get(k.conv());
             long lastSeq = Math.max(k.lastSeq(), s != null ? s.lastSeq() : 0);
+            // Sending moves the sender's read position to their message: if the newest message is
+            // the user's own, nothing before it is unread, even before that position is flushed.
+            long ownLast = lastMessage != null && user.equals(lastMessage.sender()) ? lastMessage.seq() : 0;
             out.add(new Listed(new ConversationListItem(k.conv(), k.type(), k.name(), lastMessage,
-                Math.max(0, lastSeq - k.readFloor())), lastSeq));
+                Math.max(0, lastSeq - Math.max(k.readFloor(), ownLast))), lastSeq));
           }
           return out;
         });
