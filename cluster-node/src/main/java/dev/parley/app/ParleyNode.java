@@ -231,10 +231,11 @@ public final class ParleyNode {
         : new RedisSessionStore(parts.redis, auth, Clock.systemUTC());
     system.getWhenTerminated().thenRun(tokens::close);
     boolean postgres = !NodeConfig.Database.of(config).embedded();
-    MembershipIndex membership = new MembershipIndex(parts.dataSource, parts.blocking, postgres);
+    MembershipIndex membership = new MembershipIndex(parts.dataSource, parts.blocking, system,
+        config.getDuration("parley.read-model.membership-wait"), config.getDuration("parley.read-model.membership-poll"));
     CacheSettings cacheSettings = CacheSettings.fromConfig(config);
     ConversationQueries history = new ConversationQueries(ClusterSharding.get(system), settings.askTimeout(), parts.cache,
-        new MessageStore(new Jdbc(parts.dataSource, postgres)), membership,
+        new MessageStore(new Jdbc(parts.dataSource, postgres)),
         new FallbackGate(cacheSettings.fallbackConcurrency(), cacheSettings.fallbackQueue(), parts.blocking,
             parts.metrics.registry()),
         parts.blocking, settings.maxHistoryPage());

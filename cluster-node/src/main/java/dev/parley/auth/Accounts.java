@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -262,9 +261,7 @@ public final class Accounts {
   }
 
   private static AuthException databaseFailure(SQLException e) {
-    String state = e.getSQLState();
-    boolean unreachable = e instanceof SQLTransientException || (state != null && state.startsWith("08"));
-    return unreachable
+    return dev.parley.sql.SqlFailures.isTransient(e)
         ? new AuthException(ErrorCode.UNAVAILABLE, "account store unavailable", e)
         : new AuthException(ErrorCode.INTERNAL, "account store failed", e);
   }

@@ -1,5 +1,6 @@
 package dev.parley.auth;
 
+import dev.parley.protocol.CodedFailure;
 import dev.parley.protocol.ErrorCode;
 
 /**
@@ -7,7 +8,7 @@ import dev.parley.protocol.ErrorCode;
  * wire code; the message is safe to show a client (it never contains a password, a token or a
  * database detail; those stay in the cause, for the log).
  */
-public final class AuthException extends RuntimeException {
+public final class AuthException extends RuntimeException implements CodedFailure {
   private static final long serialVersionUID = 1L;
 
   private final ErrorCode code;
@@ -24,6 +25,7 @@ public final class AuthException extends RuntimeException {
     this.code = code;
   }
 
+  @Override
   public ErrorCode code() {
     return code;
   }

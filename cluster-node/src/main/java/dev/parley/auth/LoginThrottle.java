@@ -1,30 +1,51 @@
 package dev.parley.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Slows password guessing: after {@code maxFailures} failed logins for one key (the API uses
  * username and client address) within {@code window}, further logins for that key are refused (429)
- * until the oldest failure ages out, before any password is checked. Per node and in memory: a restart forgets the failures, and an
- * attacker spreading guesses over N nodes gets N times the budget.
+ * until the oldest failure ages out, before any password is checked.
+ *
+ * <p>Owns the recent failure times per key, in a Caffeine cache bounded to {@link #MAX_TRACKED} keys
+ * whose entries expire {@code window} after their last failure (then they hold nothing that counts).
+ * A flood of distinct names cannot grow it past the bound, and cannot flush a real victim either:
+ * Caffeine's W-TinyLFU admission keeps the frequently failing (and frequently checked) key and
+ * turns away one-off names. What it loses: a restart forgets every failure; when more than
+ * {@link #MAX_TRACKED} keys fail within one window, the rarest are forgotten first. Per node and in
+ * memory: an attacker spreading guesses over N nodes gets N times the budget.
  */
 public final class LoginThrottle {
-  private static final int MAX_TRACKED = 100_000;
+  /** Keys tracked at most (about 30 MB at 10 failures a key). */
+  public static final int MAX_TRACKED = 100_000;
+
   private final int maxFailures;
   private final long windowNanos;
-  private final Map<String, ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
+  private final Cache<String, ArrayDeque<Long>> failures;
 
   public LoginThrottle(int maxFailures, Duration window) {
+    this(maxFailures, window, MAX_TRACKED, Ticker.systemTicker());
+  }
+
+  /** {@code ticker} must tell the same time as the {@code nowNanos} the callers pass (System.nanoTime in production). */
+  LoginThrottle(int maxFailures, Duration window, int maxTracked, Ticker ticker) {
     this.maxFailures = maxFailures;
     this.windowNanos = window.toNanos();
+    this.failures = Caffeine.newBuilder()
+        .maximumSize(maxTracked)
+        .expireAfterWrite(window)
+        .ticker(ticker)
+        .executor(Runnable::run) // eviction work on the caller's thread: no pool, deterministic in tests
+        .build();
   }
 
   /** 0 when a login for this name may be tried now, else milliseconds until it may. */
   public long retryAfterMillis(String username, long nowNanos) {
-    ArrayDeque<Long> times = failures.get(key(username));
+    ArrayDeque<Long> times = failures.getIfPresent(key(username));
     if (times == null) {
       return 0;
     }
@@ -38,18 +59,27 @@ public final class LoginThrottle {
   }
 
   public void failed(String username, long nowNanos) {
-    if (failures.size() > MAX_TRACKED) {
-      failures.clear(); // a flood of distinct names: forget rather than grow without bound
-    }
-    ArrayDeque<Long> times = failures.computeIfAbsent(key(username), k -> new ArrayDeque<>());
-    synchronized (times) {
-      prune(times, nowNanos);
-      times.addLast(nowNanos);
-    }
+    failures.asMap().compute(key(username), (k, times) -> {
+      ArrayDeque<Long> t = times != null ? times : new ArrayDeque<>();
+      synchronized (t) {
+        prune(t, nowNanos);
+        t.addLast(nowNanos);
+        while (t.size() > maxFailures) {
+          t.pollFirst(); // only the newest maxFailures decide when the next try is allowed
+        }
+      }
+      return t;
+    });
   }
 
   public void succeeded(String username) {
-    failures.remove(key(username));
+    failures.invalidate(key(username));
+  }
+
+  /** Keys tracked now (approximate until pending evictions ran). */
+  long tracked() {
+    failures.cleanUp();
+    return failures.estimatedSize();
   }
 
   private void prune(ArrayDeque<Long> times, long nowNanos) {

@@ -63,7 +63,7 @@ public final class FallbackGate {
       try {
         mine.complete(query.run());
       } catch (java.sql.SQLException e) {
-        mine.completeExceptionally(new ProtocolException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry", e));
+        mine.completeExceptionally(dev.parley.sql.SqlFailures.toClientFailure("history store", e));
       } catch (Throwable e) {
         mine.completeExceptionally(e);
       } finally {

@@ -72,7 +72,8 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 public final class EventExport {
   public static final String NAME = "parley-events";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The protocol's one mapper (ISO instants, nulls left out): the same JSON as the wire. */
+  private static final ObjectMapper JSON = dev.parley.protocol.ProtocolCodec.mapper();
 
   private final Producer<String, String> producer;
   private final String topic;

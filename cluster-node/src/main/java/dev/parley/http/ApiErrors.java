@@ -1,11 +1,10 @@
 package dev.parley.http;
 
-import dev.parley.auth.AuthException;
 import dev.parley.conversation.Rejection;
+import dev.parley.protocol.CodedFailure;
 import dev.parley.protocol.ErrorBody;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ProtocolCodec;
-import dev.parley.protocol.ProtocolException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -15,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that turns a failure into an HTTP answer: a status and a body {@code {code, message}}
- * with a stable {@link ErrorCode}. Messages of our own rejections are client-safe; anything
+ * with a stable {@link ErrorCode}. Which code a failure has is decided by {@link Rejection#codeOf}
+ * (shared with the WebSocket session); the HTTP status of each code is decided here. Messages of our own rejections are client-safe; anything
  * unexpected is logged here and answered as {@code internal} without details.
  */
 public final class ApiErrors {
@@ -44,22 +44,15 @@ public final class ApiErrors {
         .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(new ErrorBody(code, message)));
   }
 
-  /** Any failure of a request: our coded rejections keep their code and message; the rest is internal. */
+  /**
+   * Any failure of a request. The code and the client-safe message come from
+   * {@link Rejection#codeOf}/{@link Rejection#messageOf}, the same mapping the WebSocket uses; this
+   * class only adds the HTTP status and the server-side log.
+   */
   public static HttpResponse response(Throwable failure) {
     Throwable t = Rejection.unwrap(failure);
-    if (t instanceof ProtocolException p) {
-      logServerSide(p.code(), t);
-      return response(p.code(), p.getMessage());
-    }
-    if (t instanceof AuthException a) {
-      logServerSide(a.code(), t);
-      return response(a.code(), a.getMessage());
-    }
     ErrorCode code = Rejection.codeOf(t);
-    if (code == ErrorCode.INTERNAL) {
-      log.error("request failed", t);
-      return response(ErrorCode.INTERNAL, "internal error");
-    }
+    logServerSide(code, t);
     return response(code, Rejection.messageOf(t));
   }
 
@@ -67,7 +60,7 @@ public final class ApiErrors {
   private static void logServerSide(ErrorCode code, Throwable t) {
     if (code == ErrorCode.INTERNAL) {
       log.error("request failed", t);
-    } else if (code == ErrorCode.UNAVAILABLE) {
+    } else if (code == ErrorCode.UNAVAILABLE && t instanceof CodedFailure) {
       log.warn("request failed: {}", t.toString(), t.getCause());
     }
   }

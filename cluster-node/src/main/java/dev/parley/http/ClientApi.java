@@ -51,6 +51,7 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -66,6 +67,8 @@ public final class ClientApi extends AllDirectives {
   static final String TOKEN_PROTOCOL_PREFIX = "parley.token.";
   static final String PROTOCOL = "parley.v1";
   private static final int INFO_MEMBERS = 100;
+  /** The protocol's one mapper: response bytes are exactly what {@link ProtocolCodec#writeBytes} makes. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = ProtocolCodec.mapper();
 
   /** What the API needs from its node. */
   public record Dependencies(
@@ -176,7 +179,7 @@ public final class ClientApi extends AllDirectives {
           Map<String, Role> roles = new java.util.LinkedHashMap<>();
           roles.put(user, Role.OWNER);
           members.forEach(m -> roles.put(m, Role.MEMBER));
-          return deps.membership().added(id, roles).thenCompose(v -> info(user, id));
+          return deps.membership().awaitProjected(id, roles.keySet(), List.of()).thenCompose(v -> info(user, id));
         });
   }
 
@@ -188,19 +191,13 @@ public final class ClientApi extends AllDirectives {
   private CompletionStage<ConversationInfo> addMembers(String user, String conv, AddMembersRequest r) {
     return requireUsers(r.userIds())
         .thenCompose(v -> this.<Summary>ask(conv, rt -> new ConversationEntity.AddMembers(user, r.userIds(), r.role(), rt)))
-        .thenCompose(s -> deps.membership().added(conv, roles(r.userIds(), r.role())))
+        .thenCompose(s -> deps.membership().awaitProjected(conv, r.userIds(), List.of()))
         .thenCompose(v -> info(user, conv));
-  }
-
-  private static Map<String, Role> roles(List<String> userIds, Role role) {
-    Map<String, Role> roles = new java.util.LinkedHashMap<>();
-    userIds.forEach(u -> roles.put(u, role));
-    return roles;
   }
 
   private CompletionStage<Object> removeMember(String user, String conv, String member) {
     return this.<Summary>ask(conv, rt -> new ConversationEntity.RemoveMember(user, member, rt))
-        .thenCompose(s -> deps.membership().removed(conv, member))
+        .thenCompose(s -> deps.membership().awaitProjected(conv, List.of(), List.of(member)))
         .thenApply(v -> null);
   }
 
@@ -359,29 +356,35 @@ public final class ClientApi extends AllDirectives {
         .filter(t -> !t.isEmpty());
   }
 
+  /** A decoded request body, or the codec's refusal (answered with its code and client-safe message). */
+  private record Body<T>(T value, ProtocolException refused) {}
+
+  /**
+   * The request body as {@code type}: a pekko-http unmarshaller (any content type, as before) over
+   * the protocol codec, so a malformed body is answered with the codec's code and message, and a
+   * body over the size limit still gets pekko-http's own 413 rejection.
+   */
   private <T> Route body(Class<T> type, Function<T, Route> inner) {
-    return entity(Unmarshaller.entityToString(), text -> {
-      T value;
-      try {
-        value = ProtocolCodec.read(text, type);
-      } catch (ProtocolException e) {
-        return complete(ApiErrors.response(e));
-      }
-      return inner.apply(value);
-    });
+    Unmarshaller<org.apache.pekko.http.javadsl.model.HttpEntity, Body<T>> json =
+        Unmarshaller.entityToString().thenApply(text -> {
+          try {
+            return new Body<>(ProtocolCodec.read(text, type), null);
+          } catch (ProtocolException e) {
+            return new Body<>(null, e);
+          }
+        });
+    return entity(json, b -> b.refused() != null ? complete(ApiErrors.response(b.refused())) : inner.apply(b.value()));
   }
 
-  private Route respond(CompletionStage<?> result, StatusCode ok) {
-    return completeWithFuture(result.handle((value, failure) -> {
-      if (failure != null) {
-        return ApiErrors.response(failure);
+  /** The answer of a stage: its value as JSON (Jackson marshaller, the protocol's mapper) with {@code ok}, 204 for no value, or the mapped failure. */
+  private <T> Route respond(CompletionStage<T> result, StatusCode ok) {
+    return onComplete(result, outcome -> {
+      if (outcome.isFailure()) {
+        return complete(ApiErrors.response(outcome.failed().get()));
       }
-      if (value == null) {
-        return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
-      }
-      return HttpResponse.create().withStatus(ok)
-          .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(value));
-    }));
+      T value = outcome.get();
+      return value == null ? complete(StatusCodes.NO_CONTENT) : complete(ok, value, Jackson.<T>marshaller(JSON));
+    });
   }
 
   private HttpResponse jsonRejection(HttpResponse response) {

@@ -4,7 +4,6 @@ import dev.parley.cache.FallbackGate;
 import dev.parley.cache.MessageCache;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.Rejection;
-import dev.parley.membership.MembershipIndex;
 import dev.parley.protocol.ConversationList;
 import dev.parley.protocol.ConversationListItem;
 import dev.parley.protocol.ErrorCode;
@@ -44,6 +43,8 @@ import org.apache.pekko.pattern.StatusReply;
  * lag a join by moments) is answered by the entity, the source of truth. SQL queries made because
  * the cache missed go through the {@link FallbackGate}. The conversation list is one SQL query plus
  * one MGET of cached summaries; unread counts there lag the live ones by at most one receipt flush.
+ * It lists what the read-model projection wrote to {@code conversation_users}; the client API
+ * answers a create, add or remove only once the projection shows it (ADR 0010).
  *
  * <p>Holds no state; every answer is recomputed.
  */
@@ -55,18 +56,16 @@ public final class ConversationQueries {
   private final Duration askTimeout;
   private final MessageCache cache;
   private final MessageStore store;
-  private final MembershipIndex membership;
   private final FallbackGate gate;
   private final Executor blocking;
   private final int maxPage;
 
   public ConversationQueries(ClusterSharding sharding, Duration askTimeout, MessageCache cache, MessageStore store,
-      MembershipIndex membership, FallbackGate gate, Executor blocking, int maxPage) {
+      FallbackGate gate, Executor blocking, int maxPage) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.cache = cache;
     this.store = store;
-    this.membership = membership;
     this.gate = gate;
     this.blocking = blocking;
     this.maxPage = maxPage;
@@ -208,47 +207,29 @@ public final class ConversationQueries {
 
   private CompletionStage<List<Listed>> listed(String user) {
     CompletionStage<List<MessageStore.Listed>> rows = sql(() -> store.conversationsOf(user, MAX_LISTED));
-    CompletionStage<List<String>> ids = membership.conversationsOf(user, MAX_LISTED);
-    return rows.thenCompose(known -> ids.thenCompose(all -> {
-      Map<String, MessageStore.Listed> byId = new HashMap<>();
-      known.forEach(k -> byId.put(k.conv(), k));
-      List<String> unknown = all.stream().filter(id -> !byId.containsKey(id)).toList();
+    return rows.thenCompose(known -> {
       List<String> listedIds = known.stream().map(MessageStore.Listed::conv).toList();
       return cache.summaries(listedIds).thenCompose(summaries -> {
         List<String> missing = listedIds.stream().filter(id -> !summaries.containsKey(id)).toList();
         CompletionStage<Map<String, MessageView>> last = missing.isEmpty()
             ? CompletableFuture.completedFuture(Map.of())
             : gate.run("last:" + user, () -> store.lastMessages(missing));
-        return last.thenCombine(askEach(user, unknown), (sqlLast, fresh) -> {
-          List<Listed> out = new ArrayList<>(known.size() + fresh.size());
+        return last.thenApply(sqlLast -> {
+          List<Listed> out = new ArrayList<>(known.size());
           for (MessageStore.Listed k : known) {
             MessageCache.Summary s = summaries.get(k.conv());
             MessageView lastMessage = s != null ? s.lastMessage() : sqlLast.get(k.conv());
             long lastSeq = Math.max(k.lastSeq(), s != null ? s.lastSeq() : 0);
+            // Sending moves the sender's read position to their message: if the newest message is
+            // the user's own, nothing before it is unread, even before that position is flushed.
+            long ownLast = lastMessage != null && user.equals(lastMessage.sender()) ? lastMessage.seq() : 0;
             out.add(new Listed(new ConversationListItem(k.conv(), k.type(), k.name(), lastMessage,
-                Math.max(0, lastSeq - k.readFloor())), lastSeq));
+                Math.max(0, lastSeq - Math.max(k.readFloor(), ownLast))), lastSeq));
           }
-          out.addAll(fresh);
           return out;
         });
       });
-    }));
-  }
-
-  /** Conversations the read model has not caught up with yet: asked directly (a failure leaves one out). */
-  private CompletionStage<List<Listed>> askEach(String user, List<String> ids) {
-    List<CompletableFuture<Optional<Listed>>> items = ids.stream().map(conv -> {
-      CompletionStage<ConversationEntity.Summary> s = this.<ConversationEntity.Summary>ask(conv,
-          rt -> new ConversationEntity.GetSummary(user, rt));
-      CompletionStage<ConversationEntity.ReadPosition> u = this.<ConversationEntity.ReadPosition>ask(conv,
-          rt -> new ConversationEntity.GetUnread(user, rt));
-      return s.thenCombine(u, (sum, pos) -> Optional.of(new Listed(new ConversationListItem(conv, sum.type(),
-              sum.name(), sum.lastMessage() == null ? null : sum.lastMessage().view(conv), pos.unread()),
-              sum.lastSeq())))
-          .exceptionally(e -> Optional.empty()).toCompletableFuture();
-    }).toList();
-    return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new))
-        .thenApply(v -> items.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+    });
   }
 
   // -- plumbing -----------------------------------------------------------------------------------
@@ -258,7 +239,7 @@ public final class ConversationQueries {
       try {
         return query.run();
       } catch (java.sql.SQLException e) {
-        throw new ProtocolException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry", e);
+        throw dev.parley.sql.SqlFailures.toClientFailure("read model", e);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

@@ -41,7 +41,8 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * The SQL read model, projected from the journal: {@code conversations}, {@code conversation_users}
- * and {@code messages}. One projection per event tag ({@link ConversationEntity#TAG_COUNT}), run as a
+ * and {@code messages}. It is the only writer of {@code conversation_users} (ADR 0010); the client
+ * API waits for it ({@code membership.MembershipIndex}) instead of writing. One projection per event tag ({@link ConversationEntity#TAG_COUNT}), run as a
  * sharded daemon process so each tag is projected by exactly one node. Exactly-once: each group of
  * events and the projection's offset commit in one transaction, so a crash re-projects nothing twice
  * and loses nothing (the journal is the source; the projection resumes from its stored offset).
@@ -213,7 +214,7 @@ public final class ReadModelProjection {
       }
     }
 
-    /** The member's row with their role and join seq (rows the client API wrote first get the join seq). */
+    /** The member's row with their role and join seq (an upsert: a re-projected event changes nothing). */
     private void member(Connection c, String conv, String user, String role, long joinedSeq) throws SQLException {
       exec(c, postgres
           ? "INSERT INTO conversation_users (conversation_id, user_id, role, joined_seq) VALUES (?, ?, ?, ?) "

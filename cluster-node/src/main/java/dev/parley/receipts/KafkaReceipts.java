@@ -1,10 +1,8 @@
 package dev.parley.receipts;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.parley.kafka.KafkaSettings;
+import dev.parley.sql.SqlFailures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
@@ -32,6 +30,10 @@ import org.apache.pekko.kafka.ConsumerSettings;
 import org.apache.pekko.kafka.Subscriptions;
 import org.apache.pekko.kafka.javadsl.Committer;
 import org.apache.pekko.kafka.javadsl.Consumer;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceWithContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * commits; nothing is committed meanwhile, so the records stay in Kafka. A record that is not a
  * valid batch, or that the database refuses as data (SQLState class 22 or 23), is logged, counted
  * ({@code parley.receipts.kafka.malformed}) and skipped; its offset is committed with the others, so
- * it cannot wedge the stream. Any other failure fails the stream, which restarts after backoff and
- * re-reads from the last committed offset. Because every {@link ReceiptStore} write is idempotent,
+ * it cannot wedge the stream. Any other failure fails the stream, which Pekko's
+ * {@code RestartSource.onFailuresWithBackoff} restarts after backoff; it re-reads from the last
+ * committed offset. Because every {@link ReceiptStore} write is idempotent,
  * a redelivered record (after a crash, a rebalance or a restart) changes nothing: each receipt
  * lands exactly once in effect.
  *
@@ -64,11 +67,11 @@ import org.slf4j.LoggerFactory;
 public final class KafkaReceipts implements ReceiptSink {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceipts.class);
 
-  /** ISO-8601 instants; unknown properties are ignored so a newer producer can add fields. */
-  static final ObjectMapper JSON = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /**
+   * The protocol's one mapper: ISO-8601 instants; unknown properties are ignored so a newer producer
+   * can add fields (a batch never has null fields, so leaving nulls out changes no record).
+   */
+  static final ObjectMapper JSON = dev.parley.protocol.ProtocolCodec.mapper();
 
   /** One consumed record: its batch, or null when it was malformed (skipped, offset still committed). */
   private record Parsed(ReceiptBatch batch) {}
@@ -84,10 +87,11 @@ public final class KafkaReceipts implements ReceiptSink {
   private final Counter malformed;
   private final Object lock = new Object();
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private Consumer.DrainingControl<Done> control;
+  /** The control of the current run of the consumer stream (a no-op one before the first run). */
+  private Consumer.Control control = Consumer.createNoopControl();
+  /** Completes when the restarting stream has ended for good (after {@link #stop}). */
+  private CompletionStage<Done> streamDone;
   private boolean writerStarted;
-  private int restarts;
-  private volatile boolean progressed;
 
   public KafkaReceipts(ReceiptStore store, ReceiptSettings settings, KafkaSettings kafka, Executor blocking,
       ActorSystem<?> system, MeterRegistry metrics) {
@@ -137,24 +141,18 @@ public final class KafkaReceipts implements ReceiptSink {
   // ---------------------------------------------------------------------------------------------
   // Consumer side.
 
-  /** Starts this node's member of the writer group (once). */
+  /**
+   * Starts this node's member of the writer group (once). The consumer stream runs inside
+   * {@link RestartSource#onFailuresWithBackoff}: a failure (Kafka, a non-transient database error)
+   * restarts it after min-backoff .. max-backoff (doubling; Pekko resets the backoff to min-backoff when
+   * no restart happened within min-backoff), re-reading from the last committed offsets.
+   */
   public KafkaReceipts startWriter() {
     synchronized (lock) {
       if (writerStarted) {
         throw new IllegalStateException("the receipt writer stream is already running");
       }
       writerStarted = true;
-      runWriter();
-    }
-    return this;
-  }
-
-  private void runWriter() {
-    synchronized (lock) {
-      if (stopping.get()) {
-        return;
-      }
-      progressed = false;
       ConsumerSettings<String, String> consumerSettings =
           ConsumerSettings.create(system, new StringDeserializer(), new StringDeserializer())
               .withBootstrapServers(kafka.bootstrap())
@@ -162,40 +160,44 @@ public final class KafkaReceipts implements ReceiptSink {
               .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
               // drainAndShutdown waits for the in-flight writes and commits itself.
               .withStopTimeout(Duration.ZERO);
-      var grouped = Consumer.sourceWithOffsetContext(consumerSettings, Subscriptions.topics(settings.kafkaTopic()))
-          .map(this::parse)
-          .asSource()
-          .groupedWithin(settings.maxBatches(), settings.gatherWindow())
-          .map(group -> Pair.create(group.stream().map(Pair::first).toList(),
-              group.stream().map(Pair::second).toList()));
-      Consumer.DrainingControl<Done> started = SourceWithContext.fromPairs(grouped)
-          .mapAsync(1, group -> CompletableFuture.supplyAsync(() -> write(group), blocking))
-          .mapContext(ConsumerMessage::createCommittableOffsetBatch)
-          .toMat(Committer.<Done, ConsumerMessage.CommittableOffsetBatch>sinkWithOffsetContext(
-              CommitterSettings.create(system)), Consumer::createDrainingControl)
-          .run(system);
-      control = started;
-      started.streamCompletion().whenComplete((done, failure) -> onStreamEnded(started, failure));
+      RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.0);
+      streamDone = RestartSource.onFailuresWithBackoff(restart, () -> oneRun(consumerSettings))
+          .runWith(Sink.ignore(), system);
     }
+    return this;
   }
 
-  private void onStreamEnded(Consumer.DrainingControl<Done> ended, Throwable failure) {
-    long delay;
+  /** One run of the consumer stream: parse, gather, write in one transaction, then commit the offsets. */
+  private Source<Done, ?> oneRun(ConsumerSettings<String, String> consumerSettings) {
     synchronized (lock) {
-      if (stopping.get() || control != ended) {
-        return;
+      if (stopping.get()) {
+        return Source.<Done>empty(); // stopped during a backoff: end instead of restarting
       }
-      restarts = progressed ? 1 : restarts + 1;
-      delay = Math.min(settings.maxBackoff().toMillis(),
-          settings.minBackoff().toMillis() << Math.min(20, restarts - 1));
     }
-    if (failure != null) {
-      log.error("receipt writer stream failed ({}); restarting in {} ms from the last committed offsets",
-          failure.toString(), delay);
-    } else {
-      log.warn("receipt writer stream completed unexpectedly; restarting in {} ms", delay);
+    var grouped = Consumer.sourceWithOffsetContext(consumerSettings, Subscriptions.topics(settings.kafkaTopic()))
+        .mapMaterializedValue(this::running)
+        .map(this::parse)
+        .asSource()
+        .groupedWithin(settings.maxBatches(), settings.gatherWindow())
+        .map(group -> Pair.create(group.stream().map(Pair::first).toList(),
+            group.stream().map(Pair::second).toList()));
+    return SourceWithContext.fromPairs(grouped)
+        .mapAsync(1, this::write)
+        .mapContext(ConsumerMessage::createCommittableOffsetBatch)
+        .via(Committer.flowWithOffsetContext(CommitterSettings.create(system)))
+        .asSource()
+        .map(committed -> Done.getInstance());
+  }
+
+  /** Remembers the control of the run just started (stops it at once when {@link #stop} came first). */
+  private Consumer.Control running(Consumer.Control started) {
+    synchronized (lock) {
+      control = started;
+      if (stopping.get()) {
+        started.stop();
+      }
     }
-    system.scheduler().scheduleOnce(Duration.ofMillis(delay), this::runWriter, system.executionContext());
+    return started;
   }
 
   /** The batch of a record, or a malformed marker (logged and counted). */
@@ -248,9 +250,9 @@ public final class KafkaReceipts implements ReceiptSink {
 
   /**
    * Writes one group's valid batches in one transaction. When the database refuses the data, writes
-   * them one by one and skips those it refuses. Runs on the blocking executor.
+   * them one by one and skips those it refuses. The SQL runs on the blocking executor.
    */
-  private Done write(List<Parsed> group) {
+  private CompletionStage<Done> write(List<Parsed> group) {
     List<ReceiptBatch> batches = new ArrayList<>(group.size());
     for (Parsed p : group) {
       if (p.batch() != null) {
@@ -258,47 +260,41 @@ public final class KafkaReceipts implements ReceiptSink {
       }
     }
     if (batches.isEmpty()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return writeUntilCommitted(batches)
+        .thenApply(rows -> {
+          consumed.increment(batches.size());
+          return Done.getInstance();
+        })
+        .exceptionallyCompose(failure -> SqlFailures.isDataError(failure)
+            ? oneByOne(batches, 0)
+            : CompletableFuture.failedFuture(ReceiptStore.unwrap(failure)));
+  }
+
+  /** Writes batches {@code i..} one at a time, skipping (logged, counted) those the database refuses as data. */
+  private CompletionStage<Done> oneByOne(List<ReceiptBatch> batches, int i) {
+    if (i == batches.size()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    ReceiptBatch b = batches.get(i);
+    return writeUntilCommitted(List.of(b)).handle((rows, failure) -> {
+      if (failure == null) {
+        consumed.increment();
+      } else if (SqlFailures.isDataError(failure)) {
+        malformed.increment();
+        log.error("skipping receipt batch of conversation {} that the database refuses: {}",
+            b.conversationId(), ReceiptStore.unwrap(failure).toString());
+      } else {
+        throw new CompletionException(ReceiptStore.unwrap(failure));
+      }
       return Done.getInstance();
-    }
-    try {
-      writeUntilCommitted(batches);
-      consumed.increment(batches.size());
-    } catch (SQLException e) {
-      if (!dataError(e)) {
-        throw new CompletionException(e);
-      }
-      for (ReceiptBatch b : batches) {
-        try {
-          writeUntilCommitted(List.of(b));
-          consumed.increment();
-        } catch (SQLException one) {
-          if (!dataError(one)) {
-            throw new CompletionException(one);
-          }
-          malformed.increment();
-          log.error("skipping receipt batch of conversation {} that the database refuses: {}",
-              b.conversationId(), one.toString());
-        }
-      }
-    }
-    progressed = true;
-    return Done.getInstance();
+    }).thenCompose(done -> oneByOne(batches, i + 1));
   }
 
-  /** Writes, retrying transient failures with backoff until stopped; throws the first other failure. */
-  private void writeUntilCommitted(List<ReceiptBatch> batches) throws SQLException {
-    store.writeRetrying(batches, settings, attempt -> !stopping.get());
-  }
-
-  /** SQLState class 22 (data exception) or 23 (integrity constraint): the rows' fault, not the database's. */
-  private static boolean dataError(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && s.getSQLState() != null
-          && (s.getSQLState().startsWith("22") || s.getSQLState().startsWith("23"))) {
-        return true;
-      }
-    }
-    return false;
+  /** Writes, retrying transient failures with backoff until stopped; fails with the first other failure. */
+  private CompletionStage<Integer> writeUntilCommitted(List<ReceiptBatch> batches) {
+    return store.writeRetrying(batches, settings, attempt -> !stopping.get(), blocking, system);
   }
 
   /**
@@ -308,14 +304,16 @@ public final class KafkaReceipts implements ReceiptSink {
    * the entities' final submits are sent first.
    */
   public CompletionStage<Done> stop() {
-    Consumer.DrainingControl<Done> running;
+    Consumer.Control running;
+    CompletionStage<Done> completion;
     synchronized (lock) {
       stopping.set(true);
       running = control;
+      completion = streamDone;
     }
-    CompletionStage<Done> drained = running == null
+    CompletionStage<Done> drained = completion == null
         ? CompletableFuture.completedFuture(Done.getInstance())
-        : running.drainAndShutdown(system.executionContext()).handle((done, failure) -> {
+        : running.drainAndShutdown(completion, system.executionContext()).handle((done, failure) -> {
           if (failure != null) {
             log.warn("receipt writer stopped with a failure; uncommitted records will be redelivered: {}",
                 failure.toString());

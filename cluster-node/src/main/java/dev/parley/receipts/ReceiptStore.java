@@ -1,6 +1,7 @@
 package dev.parley.receipts;
 
 import dev.parley.sql.Jdbc;
+import dev.parley.sql.SqlFailures;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -8,12 +9,25 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.pattern.Patterns;
 
 /**
  * The SQL side of read receipts: writes batches of positions, per-message rows and channel view
@@ -22,7 +36,10 @@ import java.util.TreeMap;
  * for per-message rows), so writing the same batch twice changes nothing. Rows are written in key
  * order, so two writers (two nodes, or the Kafka consumer) never deadlock on each other.
  *
- * <p>Blocking: call it from a blocking dispatcher. Records {@code parley.receipts.flush} (latency),
+ * <p>Owns no state: a failed {@link #write} has rolled back and changed nothing; what is lost then is
+ * for the caller to say (the writer keeps the batches' entities dirty, Kafka keeps the records).
+ *
+ * <p>Blocking: call {@link #write} from a blocking dispatcher. Records {@code parley.receipts.flush} (latency),
  * {@code parley.receipts.flush.rows} (rows per flush) and {@code parley.receipts.flush.failures}
  * (retried writes).
  */
@@ -91,33 +108,64 @@ public final class ReceiptStore {
   }
 
   /**
-   * Writes the batches, retrying transient database failures (lost connection, pool timeout,
-   * deadlock) with exponential backoff between {@code minBackoff} and {@code maxBackoff} for as long
-   * as {@code keepTrying} accepts the attempt number; throws any other failure, or the last one.
-   * Blocks the calling thread while it waits.
+   * Writes the batches, retrying transient database failures ({@link SqlFailures#isTransient}: lost
+   * connection, pool timeout, deadlock) with exponential backoff between {@code minBackoff} and
+   * {@code maxBackoff} for as long as {@code keepTrying} accepts the attempt number (1, 2, ...).
+   * The stage fails with any other failure, or with the last transient one once {@code keepTrying}
+   * says no. Each attempt runs on {@code blocking}; the waits between attempts are Pekko's
+   * {@link Patterns#retry} on the actor system's scheduler, so no thread sleeps while the database
+   * is down.
    */
-  public int writeRetrying(List<ReceiptBatch> batches, ReceiptSettings settings,
-      java.util.function.IntPredicate keepTrying) throws SQLException {
-    long backoff = settings.minBackoff().toMillis();
-    for (int attempt = 1; ; attempt++) {
+  public CompletionStage<Integer> writeRetrying(List<ReceiptBatch> batches, ReceiptSettings settings,
+      IntPredicate keepTrying, Executor blocking, ActorSystem<?> system) {
+    AtomicInteger attempts = new AtomicInteger();
+    Callable<CompletionStage<Integer>> attempt = () -> CompletableFuture.supplyAsync(() -> {
+      attempts.incrementAndGet();
       try {
         return write(batches);
-      } catch (SQLException | RuntimeException e) {
-        if (!Jdbc.transientFailure(e) || !keepTrying.test(attempt)) {
-          throw e;
-        }
-        retries.increment();
-        log.warn("receipt write of {} batches failed (attempt {}), retrying in {} ms: {}", batches.size(), attempt,
-            backoff, e.toString());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new SQLException("interrupted while retrying a receipt write", ie);
-        }
-        backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
+      } catch (SQLException e) {
+        throw new CompletionException(e);
       }
+    }, blocking);
+    BiPredicate<Integer, Throwable> shouldRetry = (rows, failure) -> {
+      if (failure == null) {
+        return false;
+      }
+      Throwable cause = unwrap(failure);
+      int made = attempts.get();
+      if (!SqlFailures.isTransient(cause) || !keepTrying.test(made)) {
+        return false;
+      }
+      retries.increment();
+      log.warn("receipt write of {} batches failed (attempt {}), retrying in {} ms: {}", batches.size(), made,
+          backoff(settings, made).toMillis(), cause.toString());
+      return true;
+    };
+    IntFunction<Optional<Duration>> delay = ignored -> Optional.of(backoff(settings, attempts.get()));
+    return Patterns.retry(attempt, shouldRetry, Integer.MAX_VALUE, delay, system.classicSystem().scheduler(),
+            system.executionContext())
+        .handle((rows, failure) -> {
+          if (failure != null) {
+            throw failure instanceof CompletionException ce ? ce : new CompletionException(unwrap(failure));
+          }
+          return rows;
+        });
+  }
+
+  /** The wait after attempt {@code made}: minBackoff doubled per attempt, at most maxBackoff. */
+  static Duration backoff(ReceiptSettings settings, int made) {
+    long min = settings.minBackoff().toMillis();
+    long shifted = min << Math.min(20, Math.max(0, made - 1));
+    return Duration.ofMillis(Math.min(shifted, settings.maxBackoff().toMillis()));
+  }
+
+  /** The failure inside CompletionException / ExecutionException wrappers. */
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
     }
+    return t;
   }
 
   /** The stored positions of one conversation: user → {read, delivered}, departed members included. */

@@ -39,6 +39,7 @@ public final class ReceiptWriter implements ReceiptSink {
   private final ReceiptStore store;
   private final Executor blocking;
   private final ReceiptSettings settings;
+  private final ActorSystem<?> system;
   private final BoundedSourceQueue<Pending> queue;
   private final CompletionStage<Done> finished;
   private final AtomicInteger queued = new AtomicInteger();
@@ -50,13 +51,14 @@ public final class ReceiptWriter implements ReceiptSink {
     this.store = store;
     this.settings = settings;
     this.blocking = blocking;
+    this.system = system;
     this.refused = Counter.builder("parley.receipts.refused")
         .description("batches refused because the writer queue was full (kept dirty by their entity)")
         .register(metrics);
     metrics.gauge("parley.receipts.queued", queued);
     var materialized = Source.<Pending>queue(settings.queueCapacity())
         .groupedWithin(settings.maxBatches(), settings.gatherWindow())
-        .mapAsync(1, group -> CompletableFuture.supplyAsync(() -> writeUntilDone(group), blocking))
+        .mapAsync(1, this::writeUntilDone)
         .toMat(Sink.ignore(), (q, done) -> new Object[] {q, done})
         .run(system);
     @SuppressWarnings("unchecked")
@@ -101,18 +103,21 @@ public final class ReceiptWriter implements ReceiptSink {
         java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  private Done writeUntilDone(List<Pending> group) {
+  private CompletionStage<Done> writeUntilDone(List<Pending> group) {
     List<ReceiptBatch> batches = group.stream().map(Pending::batch).toList();
-    try {
-      // While stopping, a few more tries, then the entities' positions are given up (logged below).
-      store.writeRetrying(batches, settings, attempt -> !stopping.get() || attempt <= 3);
-      group.forEach(p -> p.done().complete(Done.getInstance()));
-    } catch (Exception e) {
-      log.error("receipt flush of {} batches failed ({}); their entities keep them dirty and flush again",
-          batches.size(), e.toString());
-      group.forEach(p -> p.done().completeExceptionally(e));
-    }
-    queued.addAndGet(-group.size());
-    return Done.getInstance();
+    // While stopping, a few more tries, then the entities' positions are given up (logged below).
+    return store.writeRetrying(batches, settings, attempt -> !stopping.get() || attempt <= 3, blocking, system)
+        .handle((rows, failure) -> {
+          if (failure == null) {
+            group.forEach(p -> p.done().complete(Done.getInstance()));
+          } else {
+            Throwable e = ReceiptStore.unwrap(failure);
+            log.error("receipt flush of {} batches failed ({}); their entities keep them dirty and flush again",
+                batches.size(), e.toString());
+            group.forEach(p -> p.done().completeExceptionally(e));
+          }
+          queued.addAndGet(-group.size());
+          return Done.getInstance();
+        });
   }
 }

@@ -220,8 +220,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
           return this;
         })
         .onMessage(TokenChecked.class, t -> {
-          // A store outage is not the user's fault: keep the socket, check again next time.
-          if (t.failure() == null && !t.user().map(user::equals).orElse(false)) {
+          // A store outage is not the user's fault: keep the socket, check again next time. A token
+          // that no longer resolves (or a store that says unauthorized) ends the socket with an
+          // `unauthorized` error frame, then close 1008.
+          ErrorCode problem = t.failure() != null ? Rejection.codeOf(t.failure())
+              : t.user().map(user::equals).orElse(false) ? null : ErrorCode.UNAUTHORIZED;
+          if (problem == ErrorCode.UNAUTHORIZED && !closing) {
+            socket.send(ProtocolCodec.write(new ServerFrame.ErrorFrame(ErrorCode.UNAUTHORIZED,
+                "session expired or revoked; log in again", null)));
             close(CLOSE_POLICY, "session expired or revoked");
           }
           return this;

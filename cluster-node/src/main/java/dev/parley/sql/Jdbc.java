@@ -104,20 +104,4 @@ public final class Jdbc {
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
   }
-
-  /** Whether a failure is worth retrying: a lost connection, a pool timeout, a serialization or deadlock abort. */
-  public static boolean transientFailure(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException
-          || t instanceof java.sql.SQLNonTransientConnectionException) {
-        return true;
-      }
-      if (t instanceof SQLException s && s.getSQLState() != null
-          && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("40")
-              || s.getSQLState().startsWith("57P") || s.getSQLState().startsWith("53"))) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

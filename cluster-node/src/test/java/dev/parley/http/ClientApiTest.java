@@ -534,7 +534,12 @@ class ClientApiTest {
     try (WsClient c = WsClient.connect(url, other)) {
       String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(other.getBytes()));
       assertEquals(1, redisConnection.sync().del(KEY_PREFIX + hash));
+      // The socket is told why, with the same code REST answers a dead token with, then closed.
+      JsonNode why = c.next("error");
+      assertEquals("unauthorized", why.path("code").asText());
+      assertTrue(why.path("message").asText().contains("session expired or revoked"), why.toString());
       assertEquals(1008, c.closeCode(Duration.ofSeconds(5)));
+      assertEquals("session expired or revoked", c.closeReason());
     }
   }
 

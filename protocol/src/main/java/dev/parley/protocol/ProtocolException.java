@@ -5,7 +5,7 @@ package dev.parley.protocol;
  * with ({@link ErrorCode#BAD_REQUEST} for every parse failure); {@link #getMessage()} is safe to send
  * to the client as is: it names fields and frame types, never Java classes or parser internals.
  */
-public final class ProtocolException extends RuntimeException {
+public final class ProtocolException extends RuntimeException implements CodedFailure {
   private final ErrorCode code;
 
   public ProtocolException(ErrorCode code, String message) {
@@ -23,6 +23,7 @@ public final class ProtocolException extends RuntimeException {
     return new ProtocolException(ErrorCode.BAD_REQUEST, message);
   }
 
+  @Override
   public ErrorCode code() {
     return code;
   }
