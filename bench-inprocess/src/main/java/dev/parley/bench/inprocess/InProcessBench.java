@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * prints every run and the medians as a Markdown table. Figures, never pass/fail: see README
  * "Benchmarks". Everything that can be measured through the public API lives in {@code bench}.
  */
-@Command(name = "bench-inprocess", mixinStandardHelpOptions = true, subcommandsRepeatable = false,
+@Command(name = "bench-inprocess", mixinStandardHelpOptions = true,
     description = "In-process benchmarks of one node's internals (docs/benchmarks.md).",
     subcommands = {CommandLine.HelpCommand.class, InProcessBench.ReceiptsWriter.class,
         InProcessBench.ReceiptsNode.class, InProcessBench.ProjectionLagCommand.class})
