@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,17 +55,19 @@ public final class BenchApi {
   }
 
   private String call(String method, String path, String token, Object body, int expected) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(ProtocolCodec.writeBytes(body)));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    List<String> headers = new ArrayList<>(List.of("Accept", "application/json"));
     if (token != null) {
-      b.header("Authorization", "Bearer " + token);
+      headers.addAll(List.of("Authorization", "Bearer " + token));
     }
+    HttpRequest.BodyPublisher content = HttpRequest.BodyPublishers.noBody();
+    if (body != null) {
+      headers.addAll(List.of("Content-Type", "application/json"));
+      content = HttpRequest.BodyPublishers.ofByteArray(ProtocolCodec.writeBytes(body));
+    }
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT)
+        .headers(headers.toArray(String[]::new)).method(method, content).build();
     try {
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != expected) {
         throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
       }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,84 +14,64 @@ import picocli.CommandLine.Option;
  * entities and its projection directly), each run several times on a fresh PostgreSQL database;
  * prints every run and the medians as a Markdown table. Figures, never pass/fail: see README
  * "Benchmarks". Everything that can be measured through the public API lives in {@code bench}.
+ *
+ * <pre>
+ * receipts-writer  [--members 100] [--seconds 15] [--runs 3]   receipt writer alone, rows/s into SQL
+ * receipts-node    [--members 100] [--seconds 15] [--runs 3]   MarkRead asks on a node, marks/s and rows/s
+ * projection-lag   [--rates 200,500,1000,2000] [--seconds 20] [--runs 3]   ack to row in SQL
+ * </pre>
+ * {@code --members} up to 50 makes SMALL_GROUP conversations (per-message rows), above that LARGE_GROUP.
  */
-@Command(name = "bench-inprocess", mixinStandardHelpOptions = true,
+@Command(name = "bench-inprocess", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     description = "In-process benchmarks of one node's internals (docs/benchmarks.md).",
-    subcommands = {CommandLine.HelpCommand.class, InProcessBench.ReceiptsWriter.class,
-        InProcessBench.ReceiptsNode.class, InProcessBench.ProjectionLagCommand.class})
+    subcommands = CommandLine.HelpCommand.class)
 public final class InProcessBench {
-  /** One scenario's result: a figure per column name. */
+  private static final String MEMBERS = "members per conversation (≤ 50: per-message rows)";
+
+  /** One run of a scenario: a figure per column name. */
   @FunctionalInterface
-  public interface Scenario {
+  interface Scenario {
     Map<String, Double> run() throws Exception;
   }
+
+  @Option(names = "--runs", defaultValue = "3", scope = CommandLine.ScopeType.INHERIT,
+      description = "runs, each on a fresh database; the table shows each and the median")
+  int runs;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new InProcessBench()).execute(args.length == 0 ? new String[] {"help"} : args));
   }
 
-  @Command(name = "receipts-writer", mixinStandardHelpOptions = true,
-      description = "The receipt writer alone, fed entity-shaped batches: rows/s into SQL.")
-  static final class ReceiptsWriter implements Callable<Integer> {
-    @Option(names = "--members", defaultValue = "100", description = "members per batch (≤ 50: per-message rows)")
-    int members;
-    @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per run")
-    int seconds;
-    @Option(names = "--runs", defaultValue = "3", description = "runs (the table shows each and the median)")
-    int runs;
+  @Command(name = "receipts-writer", description = "The receipt writer alone, fed entity-shaped batches: rows/s.")
+  void receiptsWriter(@Option(names = "--members", defaultValue = "100", description = MEMBERS) int members,
+      @Option(names = "--seconds", defaultValue = "15") int seconds) throws Exception {
+    print("receipt writer alone, " + members + "-member batches, " + seconds + " s",
+        () -> ReceiptThroughput.writer(members, seconds));
+  }
 
-    @Override
-    public Integer call() throws Exception {
-      System.out.println(table("receipt writer alone, " + members + "-member batches, " + seconds + " s",
-          repeat(runs, () -> ReceiptThroughput.writer(members, seconds))));
-      return 0;
+  @Command(name = "receipts-node", description = "MarkRead asks on a node, 100 conversations: marks/s and rows/s.")
+  void receiptsNode(@Option(names = "--members", defaultValue = "100", description = MEMBERS) int members,
+      @Option(names = "--seconds", defaultValue = "15") int seconds) throws Exception {
+    print("MarkRead on a node, 100 conversations of " + members + " members, " + seconds + " s",
+        () -> ReceiptThroughput.node(members, seconds));
+  }
+
+  @Command(name = "projection-lag", description = "Ack to row in SQL: how far the read model trails the journal.")
+  void projectionLag(@Option(names = "--rates", defaultValue = "200,500,1000,2000", split = ",") List<Integer> rates,
+      @Option(names = "--seconds", defaultValue = "20") int seconds) throws Exception {
+    for (int rate : rates) {
+      print("projection lag at " + rate + " messages/s over 50 conversations, " + seconds + " s",
+          () -> ProjectionLag.run(rate, seconds));
     }
   }
 
-  @Command(name = "receipts-node", mixinStandardHelpOptions = true,
-      description = "MarkRead asks on an in-process node, 100 conversations: marks/s and rows/s.")
-  static final class ReceiptsNode implements Callable<Integer> {
-    @Option(names = "--members", defaultValue = "100", description = "members per conversation")
-    int members;
-    @Option(names = "--seconds", defaultValue = "15", description = "measured seconds per run")
-    int seconds;
-    @Option(names = "--runs", defaultValue = "3", description = "runs (the table shows each and the median)")
-    int runs;
-
-    @Override
-    public Integer call() throws Exception {
-      System.out.println(table("MarkRead on a node, 100 conversations of " + members + " members, " + seconds + " s",
-          repeat(runs, () -> ReceiptThroughput.node(members, seconds))));
-      return 0;
-    }
-  }
-
-  @Command(name = "projection-lag", mixinStandardHelpOptions = true,
-      description = "Ack to row in SQL: how far the read model trails the journal, per offered rate.")
-  static final class ProjectionLagCommand implements Callable<Integer> {
-    @Option(names = "--rates", defaultValue = "200,500,1000,2000", split = ",", description = "messages/s, one table each")
-    List<Integer> rates;
-    @Option(names = "--seconds", defaultValue = "20", description = "sending seconds per run")
-    int seconds;
-    @Option(names = "--runs", defaultValue = "3", description = "runs (the table shows each and the median)")
-    int runs;
-
-    @Override
-    public Integer call() throws Exception {
-      for (int rate : rates) {
-        System.out.println(table("projection lag at " + rate + " messages/s over 50 conversations, " + seconds + " s",
-            repeat(runs, () -> ProjectionLag.run(rate, seconds))));
-      }
-      return 0;
-    }
-  }
-
-  static List<Map<String, Double>> repeat(int runs, Scenario scenario) throws Exception {
+  /** Runs {@code scenario} {@code --runs} times and prints the table. */
+  private void print(String title, Scenario scenario) throws Exception {
     List<Map<String, Double>> results = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       results.add(scenario.run());
     }
-    return results;
+    System.out.println(table(title, results));
   }
 
   /** A Markdown table: a row per run, a column per figure, and the medians. */
