@@ -286,7 +286,7 @@ final class SeedTable {
       for (String user : data.users()) {
         sockets.put(user, client.connect(tokens.get(user)));
       }
-      // Messages round-robin over conversations, so the entities persist in parallel.
+      // Messages round-robin over conversations (64 sends in flight), so the node persists them in parallel.
       InFlight inFlight = new InFlight(64);
       int most = data.conversations().stream().mapToInt(DataSet.Conversation::messages).max().orElse(0);
       for (int k = 0; k < most; k++) {
