@@ -1,9 +1,9 @@
 package dev.parley.bench;
 
-import dev.parley.http.ApiClient;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.SessionToken;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,26 +26,24 @@ final class Population {
 
   static List<Conversation> create(String baseUrl, int conversations, int members) throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
-    String type = members == 2 ? "PRIVATE" : members <= 50 ? "SMALL_GROUP" : "LARGE_GROUP";
+    ConversationType type = members == 2 ? ConversationType.PRIVATE
+        : members <= 50 ? ConversationType.SMALL_GROUP : ConversationType.LARGE_GROUP;
+    BenchApi api = new BenchApi(baseUrl);
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<Conversation>> made = new ArrayList<>();
       for (int c = 0; c < conversations; c++) {
         int conv = c;
         made.add(pool.submit(() -> {
-          ApiClient api = new ApiClient(baseUrl);
           List<Member> ms = new ArrayList<>(members);
           for (int m = 0; m < members; m++) {
-            ms.add(member(api, "b" + run + "-" + conv + "-" + m));
+            SessionToken session = api.registerAndLogin("b" + run + "-" + conv + "-" + m);
+            ms.add(new Member(session.userId(), session.token()));
           }
           List<String> others = ms.subList(1, ms.size()).stream().map(Member::userId).toList();
-          ApiClient.Reply r = api.post("/api/conversations", ms.get(0).token(),
-              type.equals("PRIVATE") ? Map.of("type", type, "members", others)
-                  : Map.of("type", type, "name", "bench " + conv, "members", others));
-          if (r.status() != 201) {
-            throw new IllegalStateException("create conversation: " + r);
-          }
-          return new Conversation(r.body().path("id").asText(), List.copyOf(ms));
+          String id = api.create(ms.get(0).token(), type, type == ConversationType.PRIVATE ? null : "bench " + conv,
+              others).id();
+          return new Conversation(id, List.copyOf(ms));
         }));
       }
       List<Conversation> out = new ArrayList<>(conversations);
@@ -56,18 +54,5 @@ final class Population {
     } finally {
       pool.shutdownNow();
     }
-  }
-
-  private static Member member(ApiClient api, String name) {
-    Map<String, String> credentials = Map.of("username", name, "password", name + "-password");
-    ApiClient.Reply reg = api.post("/api/users", null, credentials);
-    if (reg.status() != 201) {
-      throw new IllegalStateException("register " + name + ": " + reg);
-    }
-    ApiClient.Reply login = api.post("/api/sessions", null, credentials);
-    if (login.status() != 200) {
-      throw new IllegalStateException("login " + name + ": " + login);
-    }
-    return new Member(reg.body().path("userId").asText(), login.body().path("token").asText());
   }
 }

@@ -21,24 +21,29 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
  * Output of every scenario: a Markdown table per series on stdout and the whole {@link BenchReport}
  * as JSON in the results directory ({@code --out}, default {@code results/} under the working
  * directory), named {@code <scenario>-<UTC time>.json}.
  */
-final class Reports {
+public final class Reports {
+  /** Where a scenario gets a connection to ask PostgreSQL its version ({@code DataSource::getConnection}, ...). */
+  @FunctionalInterface
+  public interface Connections {
+    Connection open() throws SQLException;
+  }
+
   private static final DateTimeFormatter FILE_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   private Reports() {}
 
   /** The box the run is on; {@code db} names the PostgreSQL version (null: not asked). */
-  static BenchReport.Machine machine(DataSource db) {
+  public static BenchReport.Machine machine(Connections db) {
     String pg = null;
     if (db != null) {
-      try (Connection c = db.getConnection(); Statement s = c.createStatement();
+      try (Connection c = db.open(); Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SHOW server_version")) {
         pg = rs.next() ? rs.getString(1) : null;
       } catch (SQLException e) {
@@ -122,7 +127,8 @@ final class Reports {
     return out.toString();
   }
 
-  static String format(Double v) {
+  /** One number format for every benchmark table. */
+  public static String format(Double v) {
     if (v == null || v.isNaN()) {
       return "-";
     }

@@ -1,11 +1,8 @@
 package dev.parley.bench;
 
-import dev.parley.app.ChildNode;
-import com.zaxxer.hikari.HikariDataSource;
-import dev.parley.app.PostgresDatabase;
-import dev.parley.app.TestNodes;
 import dev.parley.protocol.bench.BenchReport;
-import java.time.Duration;
+import dev.parley.testkit.NodeProcess;
+import dev.parley.testkit.TestDatabase;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -21,20 +18,23 @@ import java.util.UUID;
 
 /**
  * The node under load in its own JVM (so its CPU is told apart from the generator's), full mode on
- * a throw-away PostgreSQL database and the machine's Redis. Per-user and per-connection rate
+ * a throw-away PostgreSQL database and the machine's Redis, launched from this JVM's classpath
+ * (bench has the node at runtime scope only: no compile-time access to its classes). Passwords are
+ * hashed at bcrypt cost 4 ({@link NodeProcess#fullMode}): logins are never measured. Per-user and per-connection rate
  * limits are lifted: the benchmark measures the node, not its throttles. {@code PARLEY_BENCH_JFR}
  * = a file name records a JFR profile of the node for the whole run; {@code PARLEY_BENCH_NODE_OPTS}
  * adds JVM options to the node's (e.g. a different garbage collector).
  */
 final class ServerNode implements AutoCloseable {
-  final PostgresDatabase db;
-  final ChildNode node;
+  /** The node's database; benchmarks read it by SQL only as an outside observer. */
+  final TestDatabase db;
+  final NodeProcess node;
   private final String redisUrl;
   private final String sessionPrefix;
   private final Path dataDir;
   private final List<String> conversations = new ArrayList<>();
 
-  private ServerNode(PostgresDatabase db, ChildNode node, String redisUrl, String sessionPrefix, Path dataDir) {
+  private ServerNode(TestDatabase db, NodeProcess node, String redisUrl, String sessionPrefix, Path dataDir) {
     this.db = db;
     this.node = node;
     this.redisUrl = redisUrl;
@@ -45,12 +45,17 @@ final class ServerNode implements AutoCloseable {
   /** Users and conversations made through the node's API; their cache keys go when the node does. */
   List<Population.Conversation> populate(int conversations, int members) throws Exception {
     List<Population.Conversation> pop = Population.create(url(), conversations, members);
-    pop.forEach(c -> this.conversations.add(c.id()));
+    pop.forEach(c -> forgetOnClose(c.id()));
     return pop;
   }
 
+  /** A conversation made through the node's API whose Redis cache entries go when the node does. */
+  synchronized void forgetOnClose(String conversationId) {
+    conversations.add(conversationId);
+  }
+
   static ServerNode start(Map<String, String> extra) throws Exception {
-    PostgresDatabase db = PostgresDatabase.create();
+    TestDatabase db = TestDatabase.create();
     try {
       Map<String, String> s = new HashMap<>();
       String redisUrl = System.getenv().getOrDefault("PARLEY_REDIS_URL", "redis://127.0.0.1:6379");
@@ -73,7 +78,7 @@ final class ServerNode implements AutoCloseable {
         jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
       }
       Path dataDir = Files.createTempDirectory("parley-bench-node");
-      ChildNode node = ChildNode.startOn(db, dataDir, s, jvm);
+      NodeProcess node = NodeProcess.startOn(db, dataDir, s, jvm);
       return new ServerNode(db, node, redisUrl, sessionPrefix, dataDir);
     } catch (Exception e) {
       db.close();
@@ -87,9 +92,7 @@ final class ServerNode implements AutoCloseable {
 
   /** The box, with the version of the PostgreSQL the node writes to. */
   BenchReport.Machine machine() {
-    try (HikariDataSource ds = TestNodes.pool(db.database(), 1, Duration.ofSeconds(10))) {
-      return Reports.machine(ds);
-    }
+    return Reports.machine(db::connect);
   }
 
   long pid() {
@@ -111,7 +114,7 @@ final class ServerNode implements AutoCloseable {
   }
 
   /** Session tokens under this run's prefix and the cache entries of this run's conversations. */
-  private void forgetRedisKeys() {
+  private synchronized void forgetRedisKeys() {
     RedisClient client = RedisClient.create(redisUrl);
     try (StatefulRedisConnection<String, String> c = client.connect()) {
       SeedTable.deleteKeys(c.sync(), sessionPrefix + "*");

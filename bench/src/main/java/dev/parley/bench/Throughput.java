@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocol.bench.BenchReport;
 import dev.parley.protocol.bench.BenchReport.Measurement;
 import dev.parley.protocol.bench.BenchReport.TargetCheck;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -161,11 +156,10 @@ final class Throughput {
   }
 
   /** The receipt writer's committed rows and transactions so far, from the node's Prometheus text. */
-  private static Map<String, Double> receiptMetrics(String url) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  private static Map<String, Double> receiptMetrics(String url) {
+    String metrics = new BenchApi(url).metrics();
     Map<String, Double> m = new LinkedHashMap<>(Map.of("rows", 0.0, "flushes", 0.0));
-    for (String line : r.body().split("\n")) {
+    for (String line : metrics.split("\n")) {
       if (line.startsWith("parley_receipts_flush_rows_sum")) {
         m.put("rows", Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
       } else if (line.startsWith("parley_receipts_flush_seconds_count")) {

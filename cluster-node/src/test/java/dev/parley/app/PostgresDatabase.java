@@ -1,42 +1,43 @@
 package dev.parley.app;
 
+import dev.parley.testkit.TestDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
 
 /**
- * A throw-away database on the machine's PostgreSQL (127.0.0.1:5432, trust auth; override with
- * PARLEY_TEST_PG_HOST / PARLEY_TEST_PG_USER), created for one test class and dropped afterwards,
- * so tests never see each other's rows and leave the server as they found it.
+ * A throw-away database on the machine's PostgreSQL ({@link TestDatabase}: 127.0.0.1:5432, trust auth;
+ * override with PARLEY_TEST_PG_HOST / PARLEY_TEST_PG_USER), created for one test class and dropped
+ * afterwards, seen as a node's journal database.
  */
 public final class PostgresDatabase implements AutoCloseable {
-  public static final String HOST = env("PARLEY_TEST_PG_HOST", "127.0.0.1:5432");
-  public static final String USER = env("PARLEY_TEST_PG_USER", "postgres");
+  public static final String HOST = TestDatabase.HOST;
+  public static final String USER = TestDatabase.USER;
 
-  private final String name;
+  private final TestDatabase db;
 
-  private PostgresDatabase(String name) {
-    this.name = name;
+  private PostgresDatabase(TestDatabase db) {
+    this.db = db;
   }
 
   public static PostgresDatabase create() {
-    String name = "parley_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    admin("CREATE DATABASE " + name);
-    return new PostgresDatabase(name);
+    return new PostgresDatabase(TestDatabase.create());
   }
 
   public String url() {
-    return "jdbc:postgresql://" + HOST + "/" + name + "?reWriteBatchedInserts=true";
+    return db.url();
   }
 
   public String user() {
-    return USER;
+    return db.user();
   }
 
   public String name() {
-    return name;
+    return db.name();
+  }
+
+  /** The testkit's database underneath (for {@link ChildNode}). */
+  public TestDatabase throwaway() {
+    return db;
   }
 
   /** This database as a node's journal database (full mode), for Flyway and test pools. */
@@ -45,25 +46,11 @@ public final class PostgresDatabase implements AutoCloseable {
   }
 
   public Connection connect() throws SQLException {
-    return DriverManager.getConnection(url(), USER, "");
+    return db.connect();
   }
 
   @Override
   public void close() {
-    admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-  }
-
-  private static void admin(String sql) {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + HOST + "/postgres", USER, "");
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException("PostgreSQL at " + HOST + " as " + USER + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String env(String name, String fallback) {
-    String v = System.getenv(name);
-    return v == null || v.isBlank() ? fallback : v;
+    db.close();
   }
 }

@@ -3,8 +3,7 @@ package dev.parley.app;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.conversation.ConversationEntity;
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.parley.testkit.FreePort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -80,11 +79,7 @@ public final class TestNodes {
   }
 
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return FreePort.pick();
   }
 
   /** Waits until the node sees {@code n} Up members in its cluster. */

@@ -2,19 +2,23 @@ package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.bench.BenchApi;
 import dev.parley.bench.WsHub;
-import dev.parley.http.ApiClient;
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ConversationType;
+import dev.parley.protocol.ProtocolCodec;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Parley client as an application would be one, through the public API only: REST with a bearer
- * token and one WebSocket per user for {@code read} frames. Setup calls go through the tests'
- * {@code ApiClient}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
+ * token and one WebSocket per user for {@code send} and {@code read} frames. Setup calls go through
+ * {@link BenchApi}; the measured calls go through lean clients ({@link LeanHttp}, {@link WsHub})
  * that add as little client time as possible on a box whose cores the server shares. The sockets
  * never subscribe to conversations, so the only {@code unread} frame a socket receives for a
  * conversation is the answer to its own {@code read} (docs/protocol.md §9 explains the doubled
@@ -24,25 +28,25 @@ public final class ParleyClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String baseUrl;
-  /** Setup calls (register, log in, create): not measured; the tests' REST client. */
-  private final ApiClient api;
+  /** Setup calls (register, log in, create): not measured. */
+  private final BenchApi api;
   private final LeanHttp rest;
   private WsHub hub;
 
   public ParleyClient(String baseUrl) {
     this.baseUrl = baseUrl;
     this.rest = new LeanHttp(baseUrl);
-    this.api = new ApiClient(baseUrl);
+    this.api = new BenchApi(baseUrl);
   }
 
   /** Registers {@code user} (password: its name + "-password") and logs in; returns the session token. */
   public String registerAndLogin(String user) {
-    return api.registerAndLogin(user);
+    return api.registerAndLogin(user).token();
   }
 
   /** Creates a conversation as the token's user; returns its id. */
   public String create(String token, String type, String name, List<String> members) {
-    return api.create(token, type, name, members);
+    return api.create(token, ConversationType.valueOf(type), name, members).id();
   }
 
   /** A measured GET of {@code path} with the token (on {@link LeanHttp}); returns the body of a 200. */
@@ -80,10 +84,26 @@ public final class ParleyClient implements AutoCloseable {
   /** The answer to a {@code read}: when it arrived ({@code System.nanoTime()}) and the unread count it carried. */
   public record Unread(long arrivedNanos, long count) {}
 
-  /** One user's socket. At most one {@code read} per conversation is outstanding. */
+  /** One user's socket. At most one {@code read} per conversation is outstanding; any number of sends. */
   public static final class Socket implements AutoCloseable, WsHub.Handler {
     private final Map<String, CompletableFuture<Unread>> pending = new ConcurrentHashMap<>();
+    /** Sends waiting for their ack, by the ref this socket gave them. */
+    private final Map<String, CompletableFuture<Long>> sends = new ConcurrentHashMap<>();
+    private final AtomicLong refs = new AtomicLong();
     private WsHub.Connection connection;
+
+    /** Sends {@code send {conv, clientMsgId, text}}; completes with the message's seq when the ack arrives. */
+    public CompletableFuture<Long> send(String conv, String clientMsgId, String text) {
+      CompletableFuture<Long> ack = new CompletableFuture<>();
+      String ref = "s" + refs.incrementAndGet();
+      sends.put(ref, ack);
+      try {
+        connection.sendText(ProtocolCodec.write(new ClientFrame.SendFrame(conv, clientMsgId, text, List.of(), ref)));
+      } catch (IOException e) {
+        closed(e);
+      }
+      return ack;
+    }
 
     /** Sends {@code read {conv, upTo}}; completes when the {@code unread} frame for {@code conv} arrives. */
     public CompletableFuture<Unread> read(String conv, long upTo) {
@@ -109,8 +129,18 @@ public final class ParleyClient implements AutoCloseable {
           if (answer != null) {
             answer.complete(new Unread(arrived, frame.path("count").asLong()));
           }
+        } else if (type.equals("ack")) {
+          CompletableFuture<Long> ack = sends.remove(frame.path("ref").asText());
+          if (ack != null) {
+            ack.complete(frame.path("seq").asLong());
+          }
         } else if (type.equals("error")) {
-          closed(new IllegalStateException("server error frame: " + text));
+          CompletableFuture<Long> send = sends.remove(frame.path("ref").asText());
+          if (send != null) {
+            send.completeExceptionally(new IllegalStateException("server error frame: " + text));
+          } else {
+            closed(new IllegalStateException("server error frame: " + text));
+          }
         }
       } catch (IOException e) {
         closed(e);
@@ -119,8 +149,13 @@ public final class ParleyClient implements AutoCloseable {
 
     @Override
     public void closed(Throwable why) {
-      pending.keySet().forEach(conv -> {
-        CompletableFuture<Unread> answer = pending.remove(conv);
+      failAll(sends, why);
+      failAll(pending, why);
+    }
+
+    private static <T> void failAll(Map<String, CompletableFuture<T>> waiting, Throwable why) {
+      waiting.keySet().forEach(key -> {
+        CompletableFuture<T> answer = waiting.remove(key);
         if (answer != null) {
           answer.completeExceptionally(why);
         }

@@ -2,7 +2,6 @@ package dev.parley.bench.seed;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parley.sql.Jdbc;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -54,14 +53,11 @@ public final class SeedService {
   }
 
   private final DataSource pool;
-  /** The node's transaction helper: commit on success, rollback on any failure. */
-  private final Jdbc jdbc;
   private final Cache cache;
 
   /** {@code cache} null: straight to PostgreSQL. */
   public SeedService(DataSource pool, Cache cache) {
     this.pool = pool;
-    this.jdbc = new Jdbc(pool, true);
     this.cache = cache;
   }
 
@@ -132,7 +128,7 @@ public final class SeedService {
    * @return the MessageRead rows written
    */
   public int markAsRead(String conv, String user) throws SQLException {
-    int rows = jdbc.inTransaction(c -> {
+    int rows = inTransaction(c -> {
       int written = 0;
       try (PreparedStatement ps = c.prepareStatement("""
           INSERT INTO "MessageRead" ("messageId", "userId", "readAt", "deliveredAt")
@@ -178,7 +174,7 @@ public final class SeedService {
    */
   public void post(String conv, String sender, String text, List<String> members) throws SQLException {
     String id = UUID.randomUUID().toString();
-    jdbc.inTransaction(c -> {
+    inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"Message\" "
           + "(\"id\", \"conversationId\", \"senderId\", \"content\", \"createdAt\") VALUES (?, ?, ?, ?, now())")) {
         ps.setString(1, id);
@@ -200,6 +196,31 @@ public final class SeedService {
       keys.add(cache.messages(conv));
       members.stream().filter(m -> !m.equals(sender)).map(cache::unread).forEach(keys::add);
       cache.redis().del(keys.toArray(String[]::new));
+    }
+  }
+
+  /** Work inside one transaction. */
+  @FunctionalInterface
+  private interface Transaction<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Commits what {@code work} did, or rolls it all back when it throws (as a Prisma {@code $transaction}). */
+  private <T> T inTransaction(Transaction<T> work) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      boolean committed = false;
+      try {
+        T result = work.run(c);
+        c.commit();
+        committed = true;
+        return result;
+      } finally {
+        if (!committed) {
+          c.rollback();
+        }
+        c.setAutoCommit(true);
+      }
     }
   }
 }

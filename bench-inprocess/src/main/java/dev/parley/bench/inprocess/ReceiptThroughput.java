@@ -1,4 +1,4 @@
-package dev.parley.bench;
+package dev.parley.bench.inprocess;
 
 import com.typesafe.config.ConfigFactory;
 import com.zaxxer.hikari.HikariDataSource;
@@ -103,8 +103,11 @@ final class ReceiptThroughput {
   }
 
   static Map<String, Double> node(int members, int seconds) throws Exception {
-    int conversations = 100;
-    int messages = 200;
+    return node(members, seconds, 100, 200);
+  }
+
+  /** As {@link #node(int, int)} on {@code conversations} conversations of {@code messages} messages each. */
+  static Map<String, Double> node(int members, int seconds, int conversations, int messages) throws Exception {
     ConversationType type = members > 50 ? ConversationType.LARGE_GROUP : ConversationType.SMALL_GROUP;
     try (PostgresDatabase db = PostgresDatabase.create()) {
       ParleyNode node = BenchNode.start(db);

@@ -1,4 +1,4 @@
-package dev.parley.bench;
+package dev.parley.bench.inprocess;
 
 import com.typesafe.config.ConfigFactory;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package dev.parley.bench;
+package dev.parley.bench.inprocess;
 
 import java.time.Duration;
 
