@@ -1,7 +1,7 @@
 package dev.parley.bench;
 
 import dev.parley.protocol.ConversationType;
-import dev.parley.protocol.SessionToken;
+import dev.parley.client.ParleySession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -37,7 +37,7 @@ final class Population {
         made.add(pool.submit(() -> {
           List<Member> ms = new ArrayList<>(members);
           for (int m = 0; m < members; m++) {
-            SessionToken session = api.registerAndLogin("b" + run + "-" + conv + "-" + m);
+            ParleySession session = api.registerAndLogin("b" + run + "-" + conv + "-" + m);
             ms.add(new Member(session.userId(), session.token()));
           }
           List<String> others = ms.subList(1, ms.size()).stream().map(Member::userId).toList();
