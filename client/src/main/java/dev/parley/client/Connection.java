@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One JDK WebSocket of a {@link ParleySocket}: the upgrade (Origin, token in the header or a
- * subprotocol), joining fragmented text into frames, and reporting its end exactly once. It keeps no
+ * subprotocol, or none for an anonymous session), joining fragmented text into frames, and reporting its end exactly once. It keeps no
  * state across connections; what it had read but not yet handed on when it ends is lost (a partial
  * fragment). Reading starts only when its owner calls {@code ws().request(1)}.
  */
@@ -50,11 +50,14 @@ final class Connection implements WebSocket.Listener {
       b.header("Origin", options.origin());
     }
     List<String> protocols = new ArrayList<>(options.subprotocols());
+    String token = session.token();
     if (options.tokenInSubprotocol()) {
-      protocols.add(0, "parley.token." + session.token());
+      if (token != null) {
+        protocols.add(0, "parley.token." + token);
+      }
       protocols.add(0, "parley.v1");
-    } else {
-      b.header("Authorization", "Bearer " + session.token());
+    } else if (token != null) {
+      b.header("Authorization", "Bearer " + token);
     }
     if (!protocols.isEmpty()) {
       b.subprotocols(protocols.get(0), protocols.subList(1, protocols.size()).toArray(String[]::new));

@@ -95,6 +95,16 @@ public final class ParleyClient {
   }
 
   /**
+   * A session without a token: its REST calls and socket upgrades carry no credentials at all (no
+   * {@code Authorization} header, no {@code parley.token.*} subprotocol), which a node refuses with 401
+   * everywhere but registration and login. For probing what a node allows without logging in, e.g. in
+   * protocol tests; it cannot log in again, and its {@link ParleySession#token()} is null.
+   */
+  public ParleySession anonymous() {
+    return new ParleySession(this, (String) null);
+  }
+
+  /**
    * One REST exchange as it is, for requests the typed calls cannot make (malformed bodies, odd paths):
    * {@code body} is sent verbatim as JSON (null: none), {@code token} as the bearer (null: none). Completes
    * with whatever status came back; fails only when the node could not be reached.

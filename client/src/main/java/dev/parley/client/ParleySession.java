@@ -53,7 +53,7 @@ public final class ParleySession {
     return client;
   }
 
-  /** The current bearer token. */
+  /** The current bearer token; null for an {@linkplain ParleyClient#anonymous() anonymous} session. */
   public String token() {
     return token;
   }

@@ -183,6 +183,20 @@ class ParleyClientTest {
     assertEquals(ErrorCode.UNAUTHORIZED, failure(cyd.relogin()).code(), "a logged-out session stays out");
   }
 
+  @Test
+  void anAnonymousSessionSendsNoCredentials() {
+    ParleySession nobody = parley.anonymous();
+    assertNull(nobody.token());
+    assertFalse(nobody.canRelogin());
+    ParleyException rest = failure(nobody.conversations());
+    assertEquals(401, rest.httpStatus());
+    assertEquals(ErrorCode.UNAUTHORIZED, rest.code());
+    assertEquals(401, failure(nobody.connect(new FrameQueue())).httpStatus());
+    // In the browser way it offers parley.v1 alone, which is no credential either.
+    assertEquals(401, failure(nobody.connect(SocketOptions.defaults().withTokenInSubprotocol(true), new FrameQueue()))
+        .httpStatus());
+  }
+
   private static List<Long> seqs(HistoryPage page) {
     return page.messages().stream().map(MessageView::seq).toList();
   }
