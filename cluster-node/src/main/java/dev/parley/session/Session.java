@@ -161,6 +161,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.frames = new TokenBucket(settings.frameRate(), settings.frameBurst(), System.nanoTime());
     this.sends = node.registry().sendBucket(user);
     node.registry().register(ctx.getSelf(), token);
+    // A logout revokes the token, then closes the sockets registered under it. One that lands between
+    // the upgrade's token check and the registration above would miss this socket until the next
+    // periodic check; checking once now, after registering, leaves no such window.
+    ctx.getSelf().tell(CheckToken.INSTANCE);
     timers.startTimerWithFixedDelay(CheckToken.INSTANCE, settings.tokenCheckInterval());
   }
 
