@@ -420,7 +420,10 @@ class WebSocketConnectionTest {
 
   @Test
   void connectionIsAbortedWhenThePeerDoesNotReadOurClose() throws Exception {
-    WebSocketLimits limits = new WebSocketLimits(64 * 1024, 32, 16, Duration.ofSeconds(30));
+    // A queue of 256 frames (4 MiB) overflows only once the socket's buffers are full, even on a busy
+    // machine where the stage may not run for a while (with 16, a 16 ms stall overflowed it while the
+    // buffers were still empty, and the 4008 close frame could leave).
+    WebSocketLimits limits = new WebSocketLimits(64 * 1024, 32, 256, Duration.ofSeconds(30));
     TestListener listener = TestListener.flood(limits, 16 * 1024, 100_000, 1);
     listener.abortTimeout = Duration.ofSeconds(2); // default 30 s
     server.register(listener);
