@@ -11,7 +11,8 @@ import java.util.List;
  * are stable. Every frame may carry an optional {@code ref} the client picks; the server echoes it
  * on the {@code ack}, {@code subscribed}, {@code history} or {@code error} frame it answers with.
  *
- * <p>Required fields are checked when a frame is built, so a frame that parsed is complete.
+ * <p>Required fields are checked when a frame is built, so a frame that parsed is complete, and
+ * every string keeps the text rule ({@link Fields#text}: {@code text}; {@link Fields#line}: the rest).
  * Required numbers are boxed so that a missing number is reported, never read as 0.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
@@ -42,11 +43,17 @@ public sealed interface ClientFrame {
   record SendFrame(String conv, String clientMsgId, String text, List<Attachment> attachments, String ref)
       implements ClientFrame {
     public SendFrame {
-      Fields.require(conv, "conv", "send");
-      Fields.require(clientMsgId, "clientMsgId", "send");
+      Fields.line(Fields.require(conv, "conv", "send"), "conv", "send");
+      Fields.line(ref, "ref", "send");
+      Fields.line(Fields.require(clientMsgId, "clientMsgId", "send"), "clientMsgId", "send");
       attachments = Fields.list(attachments, "attachments", "send");
       if (attachments.isEmpty()) {
         Fields.require(text, "text", "send");
+      }
+      Fields.text(text, "text", "send");
+      for (Attachment a : attachments) {
+        Fields.line(a.url(), "attachments.url", "send");
+        Fields.line(a.mime(), "attachments.mime", "send");
       }
     }
 
@@ -59,7 +66,8 @@ public sealed interface ClientFrame {
   /** {@code read}: the user has read the conversation up to and including sequence number {@code upTo}. */
   record ReadFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public ReadFrame {
-      Fields.require(conv, "conv", "read");
+      Fields.line(Fields.require(conv, "conv", "read"), "conv", "read");
+      Fields.line(ref, "ref", "read");
       Fields.nonNegative(Fields.require(upTo, "upTo", "read"), "upTo", "read");
     }
 
@@ -71,7 +79,8 @@ public sealed interface ClientFrame {
   /** {@code delivered}: the user's device has received the conversation up to and including {@code upTo}. */
   record DeliveredFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public DeliveredFrame {
-      Fields.require(conv, "conv", "delivered");
+      Fields.line(Fields.require(conv, "conv", "delivered"), "conv", "delivered");
+      Fields.line(ref, "ref", "delivered");
       Fields.nonNegative(Fields.require(upTo, "upTo", "delivered"), "upTo", "delivered");
     }
 
@@ -86,7 +95,8 @@ public sealed interface ClientFrame {
    */
   record SubscribeFrame(String conv, Long sinceSeq, String ref) implements ClientFrame {
     public SubscribeFrame {
-      Fields.require(conv, "conv", "subscribe");
+      Fields.line(Fields.require(conv, "conv", "subscribe"), "conv", "subscribe");
+      Fields.line(ref, "ref", "subscribe");
       Fields.nonNegative(sinceSeq, "sinceSeq", "subscribe");
     }
 
@@ -99,7 +109,8 @@ public sealed interface ClientFrame {
   /** {@code unsubscribe}: stop receiving the conversation's live frames. */
   record UnsubscribeFrame(String conv, String ref) implements ClientFrame {
     public UnsubscribeFrame {
-      Fields.require(conv, "conv", "unsubscribe");
+      Fields.line(Fields.require(conv, "conv", "unsubscribe"), "conv", "unsubscribe");
+      Fields.line(ref, "ref", "unsubscribe");
     }
 
     public UnsubscribeFrame(String conv) {
@@ -113,7 +124,8 @@ public sealed interface ClientFrame {
    */
   record HistoryFrame(String conv, Long beforeSeq, Long afterSeq, Integer limit, String ref) implements ClientFrame {
     public HistoryFrame {
-      Fields.require(conv, "conv", "history");
+      Fields.line(Fields.require(conv, "conv", "history"), "conv", "history");
+      Fields.line(ref, "ref", "history");
       Fields.nonNegative(beforeSeq, "beforeSeq", "history");
       Fields.nonNegative(afterSeq, "afterSeq", "history");
       Fields.positive(limit, "limit", "history");
@@ -128,7 +140,8 @@ public sealed interface ClientFrame {
   /** {@code typing}: the user is typing in the conversation (the server expires it after a few seconds). */
   record TypingFrame(String conv, String ref) implements ClientFrame {
     public TypingFrame {
-      Fields.require(conv, "conv", "typing");
+      Fields.line(Fields.require(conv, "conv", "typing"), "conv", "typing");
+      Fields.line(ref, "ref", "typing");
     }
 
     public TypingFrame(String conv) {
@@ -139,9 +152,10 @@ public sealed interface ClientFrame {
   /** {@code edit}: replace the text of the user's own message {@code seq}. */
   record EditFrame(String conv, Long seq, String text, String ref) implements ClientFrame {
     public EditFrame {
-      Fields.require(conv, "conv", "edit");
+      Fields.line(Fields.require(conv, "conv", "edit"), "conv", "edit");
+      Fields.line(ref, "ref", "edit");
       Fields.positive(Fields.require(seq, "seq", "edit"), "seq", "edit");
-      Fields.require(text, "text", "edit");
+      Fields.text(Fields.require(text, "text", "edit"), "text", "edit");
     }
 
     public EditFrame(String conv, long seq, String text) {
@@ -152,7 +166,8 @@ public sealed interface ClientFrame {
   /** {@code delete}: delete message {@code seq} (own message, or any message for owners and admins). */
   record DeleteFrame(String conv, Long seq, String ref) implements ClientFrame {
     public DeleteFrame {
-      Fields.require(conv, "conv", "delete");
+      Fields.line(Fields.require(conv, "conv", "delete"), "conv", "delete");
+      Fields.line(ref, "ref", "delete");
       Fields.positive(Fields.require(seq, "seq", "delete"), "seq", "delete");
     }
 
