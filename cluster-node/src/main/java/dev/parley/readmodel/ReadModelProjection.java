@@ -71,6 +71,7 @@ public final class ReadModelProjection {
   /** Creates the offset tables (idempotent) and starts the projections on this node's share of tags. */
   public static void start(ActorSystem<?> system, DataSource dataSource, boolean postgres, ReadModelSettings settings,
       Quarantine quarantine) throws Exception {
+    quarantine.register(STREAM);
     JdbcProjection.createTablesIfNotExists(() -> new PooledJdbcSession(dataSource), system)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, ConversationEntity.TAG_COUNT,

@@ -111,6 +111,7 @@ public final class KafkaReceipts implements ReceiptSink {
         .description("receipt batches read from Kafka and committed to SQL").register(metrics);
     this.malformed = Counter.builder("parley.receipts.kafka.malformed")
         .description("receipt records skipped because they were not valid batches").register(metrics);
+    dev.parley.sql.Quarantine.counter(metrics, STREAM);
     this.producer = dev.parley.kafka.KafkaProducers.create(system, kafka.bootstrap());
   }
 

@@ -62,6 +62,7 @@ public final class ReceiptWriter implements ReceiptSink {
         .description("batches refused because the writer queue was full (kept dirty by their entity)")
         .register(metrics);
     metrics.gauge("parley.receipts.queued", queued);
+    dev.parley.sql.Quarantine.counter(metrics, STREAM);
     var materialized = Source.<Pending>queue(settings.queueCapacity())
         .groupedWithin(settings.maxBatches(), settings.gatherWindow())
         .mapAsync(1, this::writeUntilDone)

@@ -30,11 +30,19 @@ public final class Quarantine {
     this.metrics = metrics;
   }
 
-  /** The counter of one stream (registered on first use; Micrometer keeps one per name and tag). */
-  public Counter counter(String stream) {
+  /**
+   * The counter of one stream, {@code parley_quarantined_total{stream}} (Micrometer keeps one per
+   * name and tag, so every caller gets the same). Streams register it at start, so it is scraped as 0.
+   */
+  public static Counter counter(MeterRegistry metrics, String stream) {
     return Counter.builder("parley.quarantined").tag("stream", stream)
         .description("records a stream could not write and stepped over (see the quarantine table)")
         .register(metrics);
+  }
+
+  /** Registers the stream's counter at 0. */
+  public void register(String stream) {
+    counter(metrics, stream);
   }
 
   /**
@@ -44,12 +52,13 @@ public final class Quarantine {
    */
   public void record(Connection c, String stream, String source, Long sequenceNr, Throwable why) throws SQLException {
     String reason = reason(why);
-    log.error("quarantined a record of stream {}: {} #{}: {}", stream, source, sequenceNr, reason);
-    counter(stream).increment();
+    String where = clean(source, 255);
+    log.error("quarantined a record of stream {}: {} #{}: {}", stream, where, sequenceNr, reason);
+    counter(metrics, stream).increment();
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO quarantine (stream, source, sequence_nr, reason, "
         + "quarantined_at) VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, stream);
-      ps.setString(2, clean(source, 255));
+      ps.setString(2, where);
       if (sequenceNr == null) {
         ps.setNull(3, java.sql.Types.BIGINT);
       } else {

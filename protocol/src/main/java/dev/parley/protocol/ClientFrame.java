@@ -35,6 +35,12 @@ public sealed interface ClientFrame {
   /** The client's correlation id for this frame, or null when it sent none. */
   String ref();
 
+  /** Every frame: {@code conv} present, {@code conv} and {@code ref} one-line text ({@link Fields#line}). */
+  private static void header(String conv, String ref, String type) {
+    Fields.line(Fields.require(conv, "conv", type), "conv", type);
+    Fields.line(ref, "ref", type);
+  }
+
   /**
    * {@code send}: post a message. Carries the conversation, the client's idempotency key
    * {@code clientMsgId} (a resend with the same key returns the original ack), the text and
@@ -43,8 +49,7 @@ public sealed interface ClientFrame {
   record SendFrame(String conv, String clientMsgId, String text, List<Attachment> attachments, String ref)
       implements ClientFrame {
     public SendFrame {
-      Fields.line(Fields.require(conv, "conv", "send"), "conv", "send");
-      Fields.line(ref, "ref", "send");
+      header(conv, ref, "send");
       Fields.line(Fields.require(clientMsgId, "clientMsgId", "send"), "clientMsgId", "send");
       attachments = Fields.list(attachments, "attachments", "send");
       if (attachments.isEmpty()) {
@@ -66,8 +71,7 @@ public sealed interface ClientFrame {
   /** {@code read}: the user has read the conversation up to and including sequence number {@code upTo}. */
   record ReadFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public ReadFrame {
-      Fields.line(Fields.require(conv, "conv", "read"), "conv", "read");
-      Fields.line(ref, "ref", "read");
+      header(conv, ref, "read");
       Fields.nonNegative(Fields.require(upTo, "upTo", "read"), "upTo", "read");
     }
 
@@ -79,8 +83,7 @@ public sealed interface ClientFrame {
   /** {@code delivered}: the user's device has received the conversation up to and including {@code upTo}. */
   record DeliveredFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public DeliveredFrame {
-      Fields.line(Fields.require(conv, "conv", "delivered"), "conv", "delivered");
-      Fields.line(ref, "ref", "delivered");
+      header(conv, ref, "delivered");
       Fields.nonNegative(Fields.require(upTo, "upTo", "delivered"), "upTo", "delivered");
     }
 
@@ -95,8 +98,7 @@ public sealed interface ClientFrame {
    */
   record SubscribeFrame(String conv, Long sinceSeq, String ref) implements ClientFrame {
     public SubscribeFrame {
-      Fields.line(Fields.require(conv, "conv", "subscribe"), "conv", "subscribe");
-      Fields.line(ref, "ref", "subscribe");
+      header(conv, ref, "subscribe");
       Fields.nonNegative(sinceSeq, "sinceSeq", "subscribe");
     }
 
@@ -109,8 +111,7 @@ public sealed interface ClientFrame {
   /** {@code unsubscribe}: stop receiving the conversation's live frames. */
   record UnsubscribeFrame(String conv, String ref) implements ClientFrame {
     public UnsubscribeFrame {
-      Fields.line(Fields.require(conv, "conv", "unsubscribe"), "conv", "unsubscribe");
-      Fields.line(ref, "ref", "unsubscribe");
+      header(conv, ref, "unsubscribe");
     }
 
     public UnsubscribeFrame(String conv) {
@@ -124,8 +125,7 @@ public sealed interface ClientFrame {
    */
   record HistoryFrame(String conv, Long beforeSeq, Long afterSeq, Integer limit, String ref) implements ClientFrame {
     public HistoryFrame {
-      Fields.line(Fields.require(conv, "conv", "history"), "conv", "history");
-      Fields.line(ref, "ref", "history");
+      header(conv, ref, "history");
       Fields.nonNegative(beforeSeq, "beforeSeq", "history");
       Fields.nonNegative(afterSeq, "afterSeq", "history");
       Fields.positive(limit, "limit", "history");
@@ -140,8 +140,7 @@ public sealed interface ClientFrame {
   /** {@code typing}: the user is typing in the conversation (the server expires it after a few seconds). */
   record TypingFrame(String conv, String ref) implements ClientFrame {
     public TypingFrame {
-      Fields.line(Fields.require(conv, "conv", "typing"), "conv", "typing");
-      Fields.line(ref, "ref", "typing");
+      header(conv, ref, "typing");
     }
 
     public TypingFrame(String conv) {
@@ -152,8 +151,7 @@ public sealed interface ClientFrame {
   /** {@code edit}: replace the text of the user's own message {@code seq}. */
   record EditFrame(String conv, Long seq, String text, String ref) implements ClientFrame {
     public EditFrame {
-      Fields.line(Fields.require(conv, "conv", "edit"), "conv", "edit");
-      Fields.line(ref, "ref", "edit");
+      header(conv, ref, "edit");
       Fields.positive(Fields.require(seq, "seq", "edit"), "seq", "edit");
       Fields.text(Fields.require(text, "text", "edit"), "text", "edit");
     }
@@ -166,8 +164,7 @@ public sealed interface ClientFrame {
   /** {@code delete}: delete message {@code seq} (own message, or any message for owners and admins). */
   record DeleteFrame(String conv, Long seq, String ref) implements ClientFrame {
     public DeleteFrame {
-      Fields.line(Fields.require(conv, "conv", "delete"), "conv", "delete");
-      Fields.line(ref, "ref", "delete");
+      header(conv, ref, "delete");
       Fields.positive(Fields.require(seq, "seq", "delete"), "seq", "delete");
     }
 
