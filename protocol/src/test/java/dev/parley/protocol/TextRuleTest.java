@@ -41,7 +41,7 @@ class TextRuleTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"\"tab\\there\"", "\"two\\nlines\\r\\n\"", "\"\\ud83d\\ude00 astral\"", "\"e\\u0301\"",
-      "\"שלום\"", "\"\\u202e\\u200f\"", "\"\\ufeff\\ufffe\\uffff\"", "\"\\udbff\\udfff\"", "\"\\u2028\""})
+      "\"שלום\"", "\"\\u202e\\u200f\"", "\"\\ufeff\\ufffe\\uffff\"", "\"\\udbff\\udfff\"", "\"a\\u2028b\""})
   void aMessageTextWithTabNewlinesAstralCombiningOrRtlCharactersIsAccepted(String textJson) throws Exception {
     ClientFrame.SendFrame frame = (ClientFrame.SendFrame) ProtocolCodec.readClientFrame(send(textJson));
     assertEquals(ProtocolCodec.mapper().readValue(textJson, String.class), frame.text());
