@@ -123,7 +123,8 @@ public final class ParleyNode {
               CacheSettings.fromConfig(config).repairInterval()));
       var region = ConversationEntity.init(system, settings, services, Clock.systemUTC());
       ReadModelSettings readModel = ReadModelSettings.fromConfig(config);
-      ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel);
+      ReadModelProjection.start(system, parts.dataSource, !db.embedded(), readModel,
+          new dev.parley.sql.Quarantine(parts.metrics.registry()));
       Partitions.schedule(system, parts.dataSource, !db.embedded(), Clock.systemUTC(), readModel);
       if (parts.kafka.enabled()) {
         EventExport.start(system, parts.dataSource, parts.kafka.bootstrap(), parts.kafka.eventsTopic(),

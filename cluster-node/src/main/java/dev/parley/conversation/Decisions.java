@@ -21,6 +21,7 @@ import dev.parley.conversation.ConversationState.Sent;
 import dev.parley.protocol.Attachment;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.Fields;
 import dev.parley.protocol.Role;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +71,10 @@ final class Decisions {
     String bad = checkId(c.owner(), "owner", cfg);
     if (bad != null) {
       return Decision.reject(ErrorCode.BAD_REQUEST, bad);
+    }
+    String badName = Fields.textProblem(c.name(), false);
+    if (badName != null) {
+      return Decision.reject(ErrorCode.BAD_REQUEST, "the conversation name contains " + badName);
     }
     if (c.name() != null && c.name().length() > cfg.maxNameLength()) {
       return Decision.reject(ErrorCode.TOO_LARGE,
@@ -309,6 +314,12 @@ final class Decisions {
     if (t.isBlank() && attachments.isEmpty()) {
       return Decision.reject(ErrorCode.BAD_REQUEST, "a message needs text or an attachment");
     }
+    // The edge checks the same rule (Fields, in the frame); checked again here because a string the
+    // rule refuses would fail in the journal (an unpaired surrogate has no UTF-8 form) or the read model (NUL).
+    String bad = Fields.textProblem(t, true);
+    if (bad != null) {
+      return Decision.reject(ErrorCode.BAD_REQUEST, "message text contains " + bad);
+    }
     if (t.length() > cfg.maxTextLength() && t.codePointCount(0, t.length()) > cfg.maxTextLength()) {
       return Decision.reject(ErrorCode.TOO_LARGE,
           "message text has at most " + cfg.maxTextLength() + " characters");
@@ -321,6 +332,12 @@ final class Decisions {
       if (a == null || a.url() == null
           || !(a.url().startsWith("https://") || a.url().startsWith("http://"))) {
         return Decision.reject(ErrorCode.BAD_REQUEST, "an attachment url must be http or https");
+      }
+      String badUrl = Fields.textProblem(a.url(), false);
+      String badMime = Fields.textProblem(a.mime(), false);
+      if (badUrl != null || badMime != null) {
+        return Decision.reject(ErrorCode.BAD_REQUEST,
+            "an attachment " + (badUrl != null ? "url contains " + badUrl : "mime contains " + badMime));
       }
       if (a.url().length() > cfg.maxUrlLength()) {
         return Decision.reject(ErrorCode.TOO_LARGE, "an attachment url has at most " + cfg.maxUrlLength() + " characters");
@@ -340,7 +357,8 @@ final class Decisions {
     if (value.length() > cfg.maxIdLength()) {
       return what + " has at most " + cfg.maxIdLength() + " characters";
     }
-    return null;
+    String bad = Fields.textProblem(value, false);
+    return bad == null ? null : what + " contains " + bad;
   }
 
   static Decision notMember() {

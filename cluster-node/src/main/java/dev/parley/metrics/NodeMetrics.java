@@ -6,7 +6,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * The node's metrics registry (Micrometer), scraped in Prometheus text format at
  * {@code GET /metrics} on the client HTTP port: receipt flush sizes and latencies, cache hits and
- * misses, fallback queries, Kafka pipeline counters, JVM basics. Counters live in memory and start
+ * misses, fallback queries, Kafka pipeline counters, records quarantined per stream
+ * ({@code parley_quarantined_total{stream}}, dev.parley.sql.Quarantine), JVM basics. Counters live in memory and start
  * from zero at each node start.
  */
 public final class NodeMetrics {

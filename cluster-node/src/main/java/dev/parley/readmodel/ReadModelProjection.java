@@ -2,6 +2,8 @@ package dev.parley.readmodel;
 
 import dev.parley.sql.PooledJdbcSession;
 import dev.parley.sql.Jdbc;
+import dev.parley.sql.Quarantine;
+import dev.parley.sql.SqlFailures;
 import dev.parley.conversation.ConversationEntity;
 import dev.parley.conversation.ConversationEntity.ConversationCreated;
 import dev.parley.conversation.ConversationEntity.Event;
@@ -16,6 +18,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,29 +51,42 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
  * and loses nothing (the journal is the source; the projection resumes from its stored offset).
  * Runs of posted messages go in one multi-row insert. Lag: the read journal's refresh interval plus
  * the group window under light load.
+ *
+ * <p>No poison pill (ADR 0013): when the database refuses a group's data (SQLState class 22 or 23,
+ * e.g. a NUL written before the text rule existed), the group is rolled back to a savepoint and
+ * written event by event; an event refused alone is quarantined ({@link Quarantine}: logged with its
+ * persistence id and sequence number, counted, a row in {@code quarantine}, in the same transaction
+ * as the offset) and the projection moves on. What that loses: the quarantined event's effect on the
+ * read model (a quarantined message is missing from {@code messages}, so an old page that spans it
+ * answers 503 until an operator repairs it); the journal keeps the event. Any other failure fails the
+ * group and the projection retries it from its stored offset.
  */
 public final class ReadModelProjection {
   public static final String NAME = "parley-read-model";
+  /** The stream name in {@code parley_quarantined_total} and the quarantine table. */
+  public static final String STREAM = "read-model";
 
   private ReadModelProjection() {}
 
   /** Creates the offset tables (idempotent) and starts the projections on this node's share of tags. */
-  public static void start(ActorSystem<?> system, DataSource dataSource, boolean postgres, ReadModelSettings settings)
-      throws Exception {
+  public static void start(ActorSystem<?> system, DataSource dataSource, boolean postgres, ReadModelSettings settings,
+      Quarantine quarantine) throws Exception {
+    quarantine.register(STREAM);
     JdbcProjection.createTablesIfNotExists(() -> new PooledJdbcSession(dataSource), system)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, ConversationEntity.TAG_COUNT,
-        i -> ProjectionBehavior.create(projection(system, dataSource, postgres, settings, "conversation-" + i)),
+        i -> ProjectionBehavior.create(
+            projection(system, dataSource, postgres, settings, quarantine, "conversation-" + i)),
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
   }
 
   static GroupedProjection<Offset, EventEnvelope<Event>> projection(ActorSystem<?> system, DataSource dataSource,
-      boolean postgres, ReadModelSettings settings, String tag) {
+      boolean postgres, ReadModelSettings settings, Quarantine quarantine, String tag) {
     SourceProvider<Offset, EventEnvelope<Event>> source =
         EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
     return JdbcProjection.<Offset, EventEnvelope<Event>, PooledJdbcSession>groupedWithin(
             ProjectionId.of(NAME, tag), source, () -> new PooledJdbcSession(dataSource),
-            () -> new Handler(postgres), system)
+            () -> new Handler(postgres, quarantine), system)
         .withGroup(settings.groupMax(), settings.groupWithin());
   }
 
@@ -90,29 +106,63 @@ public final class ReadModelProjection {
   /** Writes one group of events in its transaction. */
   static final class Handler extends JdbcHandler<List<EventEnvelope<Event>>, PooledJdbcSession> {
     private final boolean postgres;
+    private final Quarantine quarantine;
 
-    Handler(boolean postgres) {
+    Handler(boolean postgres, Quarantine quarantine) {
       this.postgres = postgres;
+      this.quarantine = quarantine;
     }
 
     @Override
     public void process(PooledJdbcSession session, List<EventEnvelope<Event>> envelopes) throws Exception {
       session.withConnection(c -> {
-        List<Posted> run = new ArrayList<>();
-        for (EventEnvelope<Event> env : envelopes) {
-          String conv = ConversationEntity.conversationIdOf(env.persistenceId());
-          Event e = env.event();
-          if (e instanceof MessagePosted p) {
-            run.add(new Posted(conv, p));
-            continue;
+        Savepoint group = c.setSavepoint();
+        try {
+          write(c, envelopes);
+        } catch (SQLException e) {
+          if (!SqlFailures.isDataError(e)) {
+            throw e;
           }
-          insertMessages(c, run);
-          run.clear();
-          apply(c, conv, e);
+          c.rollback(group);
+          writeOneByOne(c, envelopes);
         }
-        insertMessages(c, run);
         return null;
       });
+    }
+
+    /**
+     * The group's data was refused (SQLState 22/23): each event again in its own savepoint, and the
+     * events refused alone are quarantined; the others, and the offset, commit as usual.
+     */
+    private void writeOneByOne(Connection c, List<EventEnvelope<Event>> envelopes) throws SQLException {
+      for (EventEnvelope<Event> env : envelopes) {
+        Savepoint one = c.setSavepoint();
+        try {
+          write(c, List.of(env));
+        } catch (SQLException e) {
+          if (!SqlFailures.isDataError(e)) {
+            throw e;
+          }
+          c.rollback(one);
+          quarantine.record(c, STREAM, env.persistenceId(), env.sequenceNr(), e);
+        }
+      }
+    }
+
+    private void write(Connection c, List<EventEnvelope<Event>> envelopes) throws SQLException {
+      List<Posted> run = new ArrayList<>();
+      for (EventEnvelope<Event> env : envelopes) {
+        String conv = ConversationEntity.conversationIdOf(env.persistenceId());
+        Event e = env.event();
+        if (e instanceof MessagePosted p) {
+          run.add(new Posted(conv, p));
+          continue;
+        }
+        insertMessages(c, run);
+        run.clear();
+        apply(c, conv, e);
+      }
+      insertMessages(c, run);
     }
 
     private record Posted(String conv, MessagePosted event) {}

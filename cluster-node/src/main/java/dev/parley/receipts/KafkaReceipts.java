@@ -2,7 +2,6 @@ package dev.parley.receipts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.kafka.KafkaSettings;
-import dev.parley.sql.SqlFailures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -52,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * {@code max-batches}), written in one transaction, and their offsets committed only after that
  * transaction committed. Transient database failures are retried with backoff until the write
  * commits; nothing is committed meanwhile, so the records stay in Kafka. A record that is not a
- * valid batch, or that the database refuses as data (SQLState class 22 or 23), is logged, counted
- * ({@code parley.receipts.kafka.malformed}) and skipped; its offset is committed with the others, so
- * it cannot wedge the stream. Any other failure fails the stream, which Pekko's
+ * valid batch, or that the database refuses as data (SQLState class 22 or 23), is quarantined like the
+ * SQL writer's ({@link ReceiptStore#writeOrQuarantine}: logged, counted in
+ * {@code parley_quarantined_total{stream="receipts-kafka"}} and {@code parley.receipts.kafka.malformed},
+ * a row in {@code quarantine} with topic-partition and offset) and skipped; its offset is committed
+ * with the others, so it cannot wedge the stream. Any other failure fails the stream, which Pekko's
  * {@code RestartSource.onFailuresWithBackoff} restarts after backoff; it re-reads from the last
  * committed offset. Because every {@link ReceiptStore} write is idempotent,
  * a redelivered record (after a crash, a rebalance or a restart) changes nothing: each receipt
@@ -66,6 +66,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaReceipts implements ReceiptSink {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceipts.class);
+  /** The stream name in {@code parley_quarantined_total} and the quarantine table. */
+  public static final String STREAM = "receipts-kafka";
 
   /**
    * The protocol's one mapper: ISO-8601 instants; unknown properties are ignored so a newer producer
@@ -109,6 +111,7 @@ public final class KafkaReceipts implements ReceiptSink {
         .description("receipt batches read from Kafka and committed to SQL").register(metrics);
     this.malformed = Counter.builder("parley.receipts.kafka.malformed")
         .description("receipt records skipped because they were not valid batches").register(metrics);
+    dev.parley.sql.Quarantine.counter(metrics, STREAM);
     this.producer = dev.parley.kafka.KafkaProducers.create(system, kafka.bootstrap());
   }
 
@@ -217,8 +220,11 @@ public final class KafkaReceipts implements ReceiptSink {
 
   private void skip(ConsumerRecord<String, String> record, String why) {
     malformed.increment();
-    log.error("skipping malformed receipt record {}-{}@{} (key {}): {}", record.topic(), record.partition(),
-        record.offset(), record.key(), why);
+    IllegalArgumentException reason =
+        new IllegalArgumentException("not a valid receipt batch (key " + record.key() + "): " + why);
+    // On the blocking pool, not on the stream's thread; the row is for the operator, the offset moves on regardless.
+    CompletableFuture.runAsync(() -> store.quarantineRecord(STREAM, record.topic() + "-" + record.partition(),
+        record.offset(), reason), blocking);
   }
 
   /** What makes a parsed batch unwritable, or null when it is fine. */
@@ -262,39 +268,13 @@ public final class KafkaReceipts implements ReceiptSink {
     if (batches.isEmpty()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return writeUntilCommitted(batches)
-        .thenApply(rows -> {
-          consumed.increment(batches.size());
+    // Transient failures are retried until stopped; data the database refuses is quarantined batch by batch.
+    return store.writeOrQuarantine(batches, STREAM, settings, attempt -> !stopping.get(), blocking, system)
+        .thenApply(quarantined -> {
+          consumed.increment(batches.size() - quarantined.size());
+          malformed.increment(quarantined.size());
           return Done.getInstance();
-        })
-        .exceptionallyCompose(failure -> SqlFailures.isDataError(failure)
-            ? oneByOne(batches, 0)
-            : CompletableFuture.failedFuture(ReceiptStore.unwrap(failure)));
-  }
-
-  /** Writes batches {@code i..} one at a time, skipping (logged, counted) those the database refuses as data. */
-  private CompletionStage<Done> oneByOne(List<ReceiptBatch> batches, int i) {
-    if (i == batches.size()) {
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-    ReceiptBatch b = batches.get(i);
-    return writeUntilCommitted(List.of(b)).handle((rows, failure) -> {
-      if (failure == null) {
-        consumed.increment();
-      } else if (SqlFailures.isDataError(failure)) {
-        malformed.increment();
-        log.error("skipping receipt batch of conversation {} that the database refuses: {}",
-            b.conversationId(), ReceiptStore.unwrap(failure).toString());
-      } else {
-        throw new CompletionException(ReceiptStore.unwrap(failure));
-      }
-      return Done.getInstance();
-    }).thenCompose(done -> oneByOne(batches, i + 1));
-  }
-
-  /** Writes, retrying transient failures with backoff until stopped; fails with the first other failure. */
-  private CompletionStage<Integer> writeUntilCommitted(List<ReceiptBatch> batches) {
-    return store.writeRetrying(batches, settings, attempt -> !stopping.get(), blocking, system);
+        });
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.parley.receipts;
 
 import dev.parley.sql.Jdbc;
+import dev.parley.sql.Quarantine;
 import dev.parley.sql.SqlFailures;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +49,7 @@ public final class ReceiptStore {
   static final int ROWS_PER_STATEMENT = 1000;
 
   private final Jdbc jdbc;
+  private final Quarantine quarantine;
   private final Timer flushTimer;
   private final DistributionSummary flushRows;
   private final io.micrometer.core.instrument.Counter retries;
@@ -55,6 +57,7 @@ public final class ReceiptStore {
 
   public ReceiptStore(Jdbc jdbc, MeterRegistry metrics) {
     this.jdbc = jdbc;
+    this.quarantine = new Quarantine(metrics);
     this.flushTimer = Timer.builder("parley.receipts.flush")
         .description("time to write one receipt flush (one transaction)")
         .publishPercentiles(0.5, 0.99).register(metrics);
@@ -150,6 +153,47 @@ public final class ReceiptStore {
           }
           return rows;
         });
+  }
+
+  /**
+   * As {@link #writeRetrying}, but no batch can stop the others (ADR 0013): when the database refuses
+   * the data of the group (SQLState class 22 or 23), the batches are written one at a time and each
+   * one refused alone is quarantined ({@link Quarantine}, stream {@code stream}, source its conversation
+   * id) instead. Completes with the quarantined batches (empty when none); fails as
+   * {@link #writeRetrying} does on any other failure.
+   */
+  public CompletionStage<List<ReceiptBatch>> writeOrQuarantine(List<ReceiptBatch> batches, String stream,
+      ReceiptSettings settings, IntPredicate keepTrying, Executor blocking, ActorSystem<?> system) {
+    return writeRetrying(batches, settings, keepTrying, blocking, system)
+        .thenApply(rows -> List.<ReceiptBatch>of())
+        .exceptionallyCompose(failure -> SqlFailures.isDataError(failure)
+            ? oneByOne(batches, 0, new ArrayList<>(), stream, settings, keepTrying, blocking, system)
+            : CompletableFuture.failedFuture(unwrap(failure)));
+  }
+
+  private CompletionStage<List<ReceiptBatch>> oneByOne(List<ReceiptBatch> batches, int i, List<ReceiptBatch> refused,
+      String stream, ReceiptSettings settings, IntPredicate keepTrying, Executor blocking, ActorSystem<?> system) {
+    if (i == batches.size()) {
+      return CompletableFuture.completedFuture(refused);
+    }
+    ReceiptBatch b = batches.get(i);
+    return writeRetrying(List.of(b), settings, keepTrying, blocking, system)
+        .handleAsync((rows, failure) -> {
+          if (failure != null) {
+            if (!SqlFailures.isDataError(failure)) {
+              throw new CompletionException(unwrap(failure));
+            }
+            quarantine.recordAlone(jdbc, stream, b.conversationId(), null, unwrap(failure));
+            refused.add(b);
+          }
+          return refused;
+        }, blocking)
+        .thenCompose(done -> oneByOne(batches, i + 1, refused, stream, settings, keepTrying, blocking, system));
+  }
+
+  /** Quarantines a record that is not a batch at all (Kafka), in a transaction of its own. */
+  void quarantineRecord(String stream, String source, long sequenceNr, Throwable why) {
+    quarantine.recordAlone(jdbc, stream, source, sequenceNr, why);
   }
 
   /** The wait after attempt {@code made}: minBackoff doubled per attempt, at most maxBackoff. */

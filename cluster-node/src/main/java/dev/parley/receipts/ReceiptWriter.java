@@ -27,12 +27,18 @@ import org.slf4j.LoggerFactory;
  * <p>A database failure is retried with backoff (up to {@code max-backoff} between tries) until it
  * succeeds; meanwhile new batches wait in a bounded queue, and when that is full a submit fails and
  * the entity keeps its positions dirty for its next flush. A batch's future completes only after
- * its transaction committed. What a hard crash of the node loses: the batches in this queue and the
+ * its transaction committed. A batch the database refuses as data (SQLState class 22 or 23) cannot
+ * stop the others gathered with it: the group is written batch by batch and the refused one is
+ * quarantined ({@link ReceiptStore#writeOrQuarantine}, ADR 0013); its future completes, so its
+ * entity does not offer the same rows again, and those positions are lost (logged and counted).
+ * What a hard crash of the node loses: the batches in this queue and the
  * positions still dirty in the entities, i.e. about one flush interval of read positions, plus
  * everything that piled up here if the database was down at the time.
  */
 public final class ReceiptWriter implements ReceiptSink {
   private static final Logger log = LoggerFactory.getLogger(ReceiptWriter.class);
+  /** The stream name in {@code parley_quarantined_total} and the quarantine table. */
+  public static final String STREAM = "receipts";
 
   private record Pending(ReceiptBatch batch, CompletableFuture<Done> done) {}
 
@@ -56,6 +62,7 @@ public final class ReceiptWriter implements ReceiptSink {
         .description("batches refused because the writer queue was full (kept dirty by their entity)")
         .register(metrics);
     metrics.gauge("parley.receipts.queued", queued);
+    dev.parley.sql.Quarantine.counter(metrics, STREAM);
     var materialized = Source.<Pending>queue(settings.queueCapacity())
         .groupedWithin(settings.maxBatches(), settings.gatherWindow())
         .mapAsync(1, this::writeUntilDone)
@@ -106,9 +113,11 @@ public final class ReceiptWriter implements ReceiptSink {
   private CompletionStage<Done> writeUntilDone(List<Pending> group) {
     List<ReceiptBatch> batches = group.stream().map(Pending::batch).toList();
     // While stopping, a few more tries, then the entities' positions are given up (logged below).
-    return store.writeRetrying(batches, settings, attempt -> !stopping.get() || attempt <= 3, blocking, system)
-        .handle((rows, failure) -> {
+    return store.writeOrQuarantine(batches, STREAM, settings, attempt -> !stopping.get() || attempt <= 3, blocking,
+            system)
+        .handle((quarantined, failure) -> {
           if (failure == null) {
+            // Quarantined batches complete too: their entity must not offer the same refused rows again.
             group.forEach(p -> p.done().complete(Done.getInstance()));
           } else {
             Throwable e = ReceiptStore.unwrap(failure);

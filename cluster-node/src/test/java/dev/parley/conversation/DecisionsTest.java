@@ -45,6 +45,32 @@ class DecisionsTest {
     assertTrue(d.events().isEmpty());
   }
 
+  /**
+   * The text rule again inside the domain (the edge checks it first): whatever path a command takes,
+   * a string that the journal cannot serialize (an unpaired surrogate) or the read model cannot store
+   * (NUL) is refused before any event exists.
+   */
+  @Test
+  void theDomainRefusesTextTheStoresCannotKeep() {
+    Active s = group("ann", "bo");
+    for (String bad : List.of("nul\u0000", "\uD800", "x\uDC00", "esc\u001B[2J", "c1\u0085")) {
+      assertRejected(ErrorCode.BAD_REQUEST, Decisions.post(s, new PostMessage("ann", "m1", bad, List.of(), null), CFG, T));
+      assertRejected(ErrorCode.BAD_REQUEST, Decisions.post(s, new PostMessage("ann", "m" + bad, "hi", List.of(), null), CFG, T));
+      assertRejected(ErrorCode.BAD_REQUEST, Decisions.post(s, new PostMessage("ann", "m2", "hi",
+          List.of(new Attachment("https://cdn.example/" + bad, "image/png", 1)), null), CFG, T));
+      assertRejected(ErrorCode.BAD_REQUEST, Decisions.create("c",
+          new Create("ann", ConversationType.SMALL_GROUP, "name " + bad, List.of("bo"), null), CFG, T));
+      assertRejected(ErrorCode.BAD_REQUEST, Decisions.create("c",
+          new Create("ann", ConversationType.SMALL_GROUP, "g", List.of("bo" + bad), null), CFG, T));
+    }
+    Active posted = replay(List.of(created(ConversationType.SMALL_GROUP, "ann", "bo"),
+        new MessagePosted(1, "id-1", "ann", "m1", "hello", List.of(), T)));
+    assertRejected(ErrorCode.BAD_REQUEST, Decisions.edit(posted, new EditMessage("ann", 1, "bye\u0000", null), CFG, T));
+    Decision ok = Decisions.post(s, new PostMessage("ann", "m3", "tab\tline\n\uD83D\uDE00 e\u0301 \u05E9", List.of(), null),
+        CFG, T);
+    assertEquals(1, ok.events().size(), "tab, newline, astral, combining and RTL characters are text");
+  }
+
   @Test
   void aPrivateConversationHasExactlyTwoMembers() {
     assertRejected(ErrorCode.BAD_REQUEST, Decisions.create("c",

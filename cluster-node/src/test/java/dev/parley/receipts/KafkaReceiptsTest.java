@@ -271,6 +271,9 @@ class KafkaReceiptsTest {
       receipts.startWriter();
       await(() -> counter(metrics, "parley.receipts.kafka.consumed"), 2);
       assertEquals(3, counter(metrics, "parley.receipts.kafka.malformed"));
+      await(() -> count("SELECT count(*) FROM quarantine WHERE stream = 'receipts-kafka'"), 3);
+      assertEquals(3, (long) metrics.get("parley.quarantined").tag("stream", KafkaReceipts.STREAM).counter().count(),
+          "the SQL writer's quarantine, one rule for both writers (ADR 0013)");
       assertEquals(List.of("m-1 ann 1", "m-2 ann 2"), rows("SELECT conversation_id, user_id, last_read_seq "
           + "FROM conversation_reads WHERE conversation_id LIKE 'm-%' ORDER BY conversation_id"));
     } finally {

@@ -171,6 +171,38 @@ class ReceiptStoreTest {
         + "AND last_read_seq = 42"));
   }
 
+  /**
+   * No poison pill (ADR 0013): a batch the database refuses as data (here a NUL in a user id, which
+   * PostgreSQL text cannot hold: SQLState 22021), gathered into one transaction with good batches,
+   * no longer fails them all (and then again at every flush, since their entities kept them dirty):
+   * the good ones are written, the refused one is quarantined (row, metric), and every submit
+   * completes, so no entity offers the refused rows again.
+   */
+  @Test
+  void aBatchTheDatabaseRefusesIsQuarantinedAndTheBatchesGatheredWithItAreWritten() throws Exception {
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    ReceiptStore store = new ReceiptStore(new Jdbc(pgPool, true), metrics);
+    ReceiptSettings settings = new ReceiptSettings(Duration.ofSeconds(1), 500, Duration.ofMillis(300), 500, 1000,
+        Duration.ofMillis(20), Duration.ofMillis(100), "t");
+    ReceiptWriter writer = new ReceiptWriter(store, settings, Runnable::run, testKit.system(), metrics);
+    List<CompletableFuture<?>> pending = List.of(
+        writer.submit(batch("c-before-poison", T0, List.of(new ReceiptBatch.Position("ann", 3, 3)), List.of(),
+            List.of())).toCompletableFuture(),
+        writer.submit(batch("c-poison", T0, List.of(new ReceiptBatch.Position("a\u0000b", 3, 3)), List.of(),
+            List.of())).toCompletableFuture(),
+        writer.submit(batch("c-after-poison", T0, List.of(new ReceiptBatch.Position("bo", 4, 4)),
+            List.of(new ReceiptBatch.MessageRead(4, "bo", true)), List.of())).toCompletableFuture());
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertEquals(3, count("pg", "SELECT last_read_seq FROM conversation_reads WHERE conversation_id = 'c-before-poison'"));
+    assertEquals(4, count("pg", "SELECT last_read_seq FROM conversation_reads WHERE conversation_id = 'c-after-poison'"));
+    assertEquals(1, count("pg", "SELECT count(*) FROM message_reads WHERE conversation_id = 'c-after-poison'"));
+    assertEquals(0, count("pg", "SELECT count(*) FROM conversation_reads WHERE conversation_id = 'c-poison'"));
+    assertEquals(1, count("pg", "SELECT count(*) FROM quarantine WHERE stream = 'receipts' AND source = 'c-poison' "
+        + "AND reason LIKE 'SQLState 22%'"));
+    assertEquals(1.0, metrics.get("parley.quarantined").tag("stream", ReceiptWriter.STREAM).counter().count());
+    writer.drain(Duration.ofSeconds(2)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
   @Test
   void aFlushDuringADatabaseOutageLosesNothingOnceTheDatabaseIsBack() throws Exception {
     String host = PostgresDatabase.HOST.split(":")[0];

@@ -5,7 +5,7 @@ import java.util.List;
 /** REST body to add members to a conversation: at least one user id, and the role they get (default MEMBER). */
 public record AddMembersRequest(List<String> userIds, Role role) {
   public AddMembersRequest {
-    userIds = Fields.requireNonEmpty(userIds, "userIds", "addMembers");
+    userIds = Fields.lines(Fields.requireNonEmpty(userIds, "userIds", "addMembers"), "userIds", "addMembers");
     if (role == null) {
       role = Role.MEMBER;
     }

@@ -11,7 +11,8 @@ import java.util.List;
  * are stable. Every frame may carry an optional {@code ref} the client picks; the server echoes it
  * on the {@code ack}, {@code subscribed}, {@code history} or {@code error} frame it answers with.
  *
- * <p>Required fields are checked when a frame is built, so a frame that parsed is complete.
+ * <p>Required fields are checked when a frame is built, so a frame that parsed is complete, and
+ * every string keeps the text rule ({@link Fields#text}: {@code text}; {@link Fields#line}: the rest).
  * Required numbers are boxed so that a missing number is reported, never read as 0.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
@@ -34,6 +35,12 @@ public sealed interface ClientFrame {
   /** The client's correlation id for this frame, or null when it sent none. */
   String ref();
 
+  /** Every frame: {@code conv} present, {@code conv} and {@code ref} one-line text ({@link Fields#line}). */
+  private static void header(String conv, String ref, String type) {
+    Fields.line(Fields.require(conv, "conv", type), "conv", type);
+    Fields.line(ref, "ref", type);
+  }
+
   /**
    * {@code send}: post a message. Carries the conversation, the client's idempotency key
    * {@code clientMsgId} (a resend with the same key returns the original ack), the text and
@@ -42,11 +49,16 @@ public sealed interface ClientFrame {
   record SendFrame(String conv, String clientMsgId, String text, List<Attachment> attachments, String ref)
       implements ClientFrame {
     public SendFrame {
-      Fields.require(conv, "conv", "send");
-      Fields.require(clientMsgId, "clientMsgId", "send");
+      header(conv, ref, "send");
+      Fields.line(Fields.require(clientMsgId, "clientMsgId", "send"), "clientMsgId", "send");
       attachments = Fields.list(attachments, "attachments", "send");
       if (attachments.isEmpty()) {
         Fields.require(text, "text", "send");
+      }
+      Fields.text(text, "text", "send");
+      for (Attachment a : attachments) {
+        Fields.line(a.url(), "attachments.url", "send");
+        Fields.line(a.mime(), "attachments.mime", "send");
       }
     }
 
@@ -59,7 +71,7 @@ public sealed interface ClientFrame {
   /** {@code read}: the user has read the conversation up to and including sequence number {@code upTo}. */
   record ReadFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public ReadFrame {
-      Fields.require(conv, "conv", "read");
+      header(conv, ref, "read");
       Fields.nonNegative(Fields.require(upTo, "upTo", "read"), "upTo", "read");
     }
 
@@ -71,7 +83,7 @@ public sealed interface ClientFrame {
   /** {@code delivered}: the user's device has received the conversation up to and including {@code upTo}. */
   record DeliveredFrame(String conv, Long upTo, String ref) implements ClientFrame {
     public DeliveredFrame {
-      Fields.require(conv, "conv", "delivered");
+      header(conv, ref, "delivered");
       Fields.nonNegative(Fields.require(upTo, "upTo", "delivered"), "upTo", "delivered");
     }
 
@@ -86,7 +98,7 @@ public sealed interface ClientFrame {
    */
   record SubscribeFrame(String conv, Long sinceSeq, String ref) implements ClientFrame {
     public SubscribeFrame {
-      Fields.require(conv, "conv", "subscribe");
+      header(conv, ref, "subscribe");
       Fields.nonNegative(sinceSeq, "sinceSeq", "subscribe");
     }
 
@@ -99,7 +111,7 @@ public sealed interface ClientFrame {
   /** {@code unsubscribe}: stop receiving the conversation's live frames. */
   record UnsubscribeFrame(String conv, String ref) implements ClientFrame {
     public UnsubscribeFrame {
-      Fields.require(conv, "conv", "unsubscribe");
+      header(conv, ref, "unsubscribe");
     }
 
     public UnsubscribeFrame(String conv) {
@@ -113,7 +125,7 @@ public sealed interface ClientFrame {
    */
   record HistoryFrame(String conv, Long beforeSeq, Long afterSeq, Integer limit, String ref) implements ClientFrame {
     public HistoryFrame {
-      Fields.require(conv, "conv", "history");
+      header(conv, ref, "history");
       Fields.nonNegative(beforeSeq, "beforeSeq", "history");
       Fields.nonNegative(afterSeq, "afterSeq", "history");
       Fields.positive(limit, "limit", "history");
@@ -128,7 +140,7 @@ public sealed interface ClientFrame {
   /** {@code typing}: the user is typing in the conversation (the server expires it after a few seconds). */
   record TypingFrame(String conv, String ref) implements ClientFrame {
     public TypingFrame {
-      Fields.require(conv, "conv", "typing");
+      header(conv, ref, "typing");
     }
 
     public TypingFrame(String conv) {
@@ -139,9 +151,9 @@ public sealed interface ClientFrame {
   /** {@code edit}: replace the text of the user's own message {@code seq}. */
   record EditFrame(String conv, Long seq, String text, String ref) implements ClientFrame {
     public EditFrame {
-      Fields.require(conv, "conv", "edit");
+      header(conv, ref, "edit");
       Fields.positive(Fields.require(seq, "seq", "edit"), "seq", "edit");
-      Fields.require(text, "text", "edit");
+      Fields.text(Fields.require(text, "text", "edit"), "text", "edit");
     }
 
     public EditFrame(String conv, long seq, String text) {
@@ -152,7 +164,7 @@ public sealed interface ClientFrame {
   /** {@code delete}: delete message {@code seq} (own message, or any message for owners and admins). */
   record DeleteFrame(String conv, Long seq, String ref) implements ClientFrame {
     public DeleteFrame {
-      Fields.require(conv, "conv", "delete");
+      header(conv, ref, "delete");
       Fields.positive(Fields.require(seq, "seq", "delete"), "seq", "delete");
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 public record CreateConversationRequest(ConversationType type, String name, List<String> members) {
   public CreateConversationRequest {
     Fields.require(type, "type", "createConversation");
-    members = Fields.list(members, "members", "createConversation");
+    Fields.line(name, "name", "createConversation");
+    members = Fields.lines(Fields.list(members, "members", "createConversation"), "members", "createConversation");
   }
 }

@@ -15,10 +15,13 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.util.Arrays;
@@ -31,7 +34,9 @@ import java.util.stream.Collectors;
 /**
  * Reads and writes every wire type of this module with one shared, thread-safe Jackson mapper:
  * ISO-8601 instants, unknown properties ignored (newer clients may send more), nulls left out of
- * the output, nulls for primitives and unknown frame types rejected.
+ * the output, nulls for primitives and unknown frame types rejected, and no scalar coercion: a number
+ * or boolean where a string belongs ({@code "text":123}), a string where a number or boolean belongs
+ * ({@code "upTo":"5"}) or a number for an enum is {@code bad_request}, never silently converted.
  *
  * <p>Every read method throws {@link ProtocolException} with {@link ErrorCode#BAD_REQUEST} and a
  * message that is safe to send back to the client as is, e.g. {@code malformed JSON: ...},
@@ -52,6 +57,21 @@ public final class ProtocolCodec {
       .enable(DeserializationFeature.FAIL_ON_INVALID_SUBTYPE)
       // 1.5 is not a sequence number: reject rather than silently truncate.
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      // 1 is not an enum constant, nor "ann" a number: no index-for-enum, no scalar coercion either way.
+      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+      .withCoercionConfig(LogicalType.Textual, c -> c
+          .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      .withCoercionConfig(LogicalType.Integer, c -> c
+          .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      .withCoercionConfig(LogicalType.Float, c -> c
+          .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      .withCoercionConfig(LogicalType.Boolean, c -> c
+          .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
       .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
       .build();
 
