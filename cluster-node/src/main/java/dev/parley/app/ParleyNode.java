@@ -135,12 +135,41 @@ public final class ParleyNode {
             parts.metrics.registry());
       }
       String managementUrl = startOperatorApi(system, config, parts);
+      awaitReady(system, config.getDuration("parley.http.ready-wait"));
       String httpUrl = startClientApi(system, config, settings, parts);
       return new ParleyNode(system, settings, db, managementUrl, region, httpUrl, parts);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Waits until this member is Up in its cluster and the conversation shard region is registered
+   * with its coordinator (the readiness that {@code /ready} reports), at most {@code max}; then the
+   * client port may open. Before that, a request would wait in the region's buffer and could time
+   * out, so a client asking right after a restart got an error instead of the conversation. Past
+   * {@code max} (seeds unreachable, say) the node serves anyway, with a warning.
+   */
+  private static void awaitReady(ActorSystem<Void> system, Duration max) throws InterruptedException {
+    var sharding = new org.apache.pekko.cluster.sharding.ClusterShardingHealthCheck(system.classicSystem());
+    long deadline = System.nanoTime() + max.toNanos();
+    while (System.nanoTime() < deadline) {
+      var status = Cluster.get(system).selfMember().status();
+      if (status == org.apache.pekko.cluster.MemberStatus.up() || status == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+        try {
+          Object registered = scala.jdk.javaapi.FutureConverters.asJava(sharding.apply()).toCompletableFuture()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS);
+          if (Boolean.TRUE.equals(registered)) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          // not registered yet: ask again
+        }
+      }
+      Thread.sleep(50);
+    }
+    system.log().warn("Not Up with a registered conversation region after {}: serving clients anyway", max);
   }
 
   /**

@@ -276,32 +276,36 @@ public final class ClientApi extends AllDirectives {
         return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
             "tokens in the query string are not accepted; use Authorization: Bearer or the parley.token.<token> subprotocol"));
       }
-      return extractWebSocketUpgrade(upgrade -> {
-        List<String> offered = new ArrayList<>();
-        upgrade.getRequestedProtocols().forEach(offered::add);
-        Optional<String> token = bearer(request.getHeader("Authorization").map(h -> h.value()))
-            .or(() -> offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX))
-                .map(p -> p.substring(TOKEN_PROTOCOL_PREFIX.length())).findFirst());
-        if (token.isEmpty()) {
-          return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
+      Optional<WebSocketUpgrade> maybeUpgrade =
+          request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.webSocketUpgrade);
+      if (maybeUpgrade.isEmpty()) {
+        return complete(ApiErrors.response(ErrorCode.BAD_REQUEST, "Expected WebSocket Upgrade request"));
+      }
+      WebSocketUpgrade upgrade = maybeUpgrade.get();
+      List<String> offered = new ArrayList<>();
+      upgrade.getRequestedProtocols().forEach(offered::add);
+      Optional<String> token = bearer(request.getHeader("Authorization").map(h -> h.value()))
+          .or(() -> offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX))
+              .map(p -> p.substring(TOKEN_PROTOCOL_PREFIX.length())).findFirst());
+      if (token.isEmpty()) {
+        return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
+      }
+      boolean tokenInProtocols = offered.stream().anyMatch(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX));
+      if (tokenInProtocols && !offered.contains(PROTOCOL)) {
+        // The server must echo one offered subprotocol; it never echoes the token.
+        return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
+            "offer the " + PROTOCOL + " subprotocol together with " + TOKEN_PROTOCOL_PREFIX + "<token>"));
+      }
+      return onSuccess(deps.sessions().resolve(token.get()), user -> {
+        if (user.isEmpty()) {
+          return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
         }
-        boolean tokenInProtocols = offered.stream().anyMatch(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX));
-        if (tokenInProtocols && !offered.contains(PROTOCOL)) {
-          // The server must echo one offered subprotocol; it never echoes the token.
-          return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
-              "offer the " + PROTOCOL + " subprotocol together with " + TOKEN_PROTOCOL_PREFIX + "<token>"));
+        if (deps.registry().connectionsOf(user.get()) >= settings.maxConnectionsPerUser()) {
+          return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
+              "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
         }
-        return onSuccess(deps.sessions().resolve(token.get()), user -> {
-          if (user.isEmpty()) {
-            return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
-          }
-          if (deps.registry().connectionsOf(user.get()) >= settings.maxConnectionsPerUser()) {
-            return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
-                "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
-          }
-          Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL) : Optional.empty();
-          return complete(open(upgrade, subprotocol, user.get(), token.get()));
-        });
+        Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL) : Optional.empty();
+        return complete(open(upgrade, subprotocol, user.get(), token.get()));
       });
     });
   }
