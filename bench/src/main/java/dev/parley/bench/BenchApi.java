@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * The benchmarks' setup calls to a node (register, log in, create conversations, read {@code /metrics}),
+ * The benchmarks' setup calls to a node (register, log in, create conversations, read {@code /metrics}
+ * on its operator port),
  * through the Parley client library. Never measured: the measured calls go through the lean
  * transports ({@code seed.LeanHttp}, {@link WsHub}), which stamp arrival before parsing. Every
  * setup call of every scenario goes through this one class; each blocks until answered and throws
@@ -34,9 +35,12 @@ public final class BenchApi {
     return join(client.session(token).createConversation(type, name, members));
   }
 
-  /** The node's meters in Prometheus text ({@code GET /metrics}). */
-  public String metrics() {
-    ParleyClient.RawResponse r = join(client.exchange("GET", "/metrics", null, null));
+  /**
+   * The node's meters in Prometheus text: {@code GET /metrics} on its operator port
+   * ({@code managementUrl}, e.g. {@code http://127.0.0.1:8558}; loopback, so no token), never the client port.
+   */
+  public static String metrics(String managementUrl) {
+    ParleyClient.RawResponse r = join(ParleyClient.create(managementUrl).exchange("GET", "/metrics", null, null));
     if (r.status() != 200) {
       throw new IllegalStateException("GET /metrics: " + r.status() + " " + r.body());
     }

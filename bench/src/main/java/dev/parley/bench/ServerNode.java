@@ -21,7 +21,8 @@ import java.util.UUID;
  * a throw-away PostgreSQL database and the machine's Redis, launched from this JVM's classpath
  * (bench has the node at runtime scope only: no compile-time access to its classes). Passwords are
  * hashed at bcrypt cost 4 ({@link NodeProcess#fullMode}): logins are never measured. Per-user and per-connection rate
- * limits are lifted: the benchmark measures the node, not its throttles. {@code PARLEY_BENCH_JFR}
+ * limits and the password pool's per-address cap and queue bound are lifted: the benchmark
+ * measures the node, not its throttles. {@code PARLEY_BENCH_JFR}
  * = a file name records a JFR profile of the node for the whole run; {@code PARLEY_BENCH_NODE_OPTS}
  * adds JVM options to the node's (e.g. a different garbage collector).
  */
@@ -67,6 +68,8 @@ final class ServerNode implements AutoCloseable {
       s.put("parley.session.frame-rate", "100000");
       s.put("parley.session.frame-burst", "100000");
       s.put("parley.session.max-errors-per-minute", "100000");
+      s.put("parley.auth.password-pool.per-address", "0");
+      s.put("parley.auth.password-pool.queue", "100000");
       s.putAll(extra);
       List<String> jvm = new ArrayList<>(List.of("-Xms1g", "-Xmx2g"));
       String opts = System.getenv("PARLEY_BENCH_NODE_OPTS");
@@ -88,6 +91,11 @@ final class ServerNode implements AutoCloseable {
 
   String url() {
     return node.httpUrl();
+  }
+
+  /** The node's operator port (health, cluster state, {@code /metrics}); loopback, no token. */
+  String managementUrl() {
+    return node.managementUrl();
   }
 
   /** The box, with the version of the PostgreSQL the node writes to. */

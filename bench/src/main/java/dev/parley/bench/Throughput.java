@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
  * client showing the conversation does; receipts are the {@code read} frames sent in the window (an
  * {@code unread} answer carries no ref, and a subscribed reader gets two, so answers are not
  * counted; a refused read is an error frame and counted as one); rows flushed come from the
- * node's {@code /metrics} (receipt writer). Ack latency here is from the
+ * node's {@code /metrics} on its operator port (receipt writer). Ack latency here is from the
  * actual send, not a schedule: it is a saturation figure, the open-loop latencies are
  * {@link SendDeliver}'s.
  */
@@ -92,7 +92,7 @@ final class Throughput {
         long errorsBefore = 0;
         for (long k = 0; System.nanoTime() < end; k++) {
           if (metricsBefore == null && System.nanoTime() >= measureFrom) {
-            metricsBefore = receiptMetrics(server.url());
+            metricsBefore = receiptMetrics(server.managementUrl());
             errorsBefore = fleet.errors.get();
             ackLatency.reset();
             cpu.start();
@@ -117,7 +117,7 @@ final class Throughput {
         long errors = fleet.errors.get() - errorsBefore;
         fleet.handler = (s, f, at) -> { }; // no more reads: rows flushed after the window are the window's
         Thread.sleep(1500); // one receipt flush interval and a bit: rows of the window reach SQL
-        Map<String, Double> metricsAfter = receiptMetrics(server.url());
+        Map<String, Double> metricsAfter = receiptMetrics(server.managementUrl());
         Histogram h = ackLatency.total();
 
         Map<String, Double> v = new LinkedHashMap<>();
@@ -155,9 +155,9 @@ final class Throughput {
     }
   }
 
-  /** The receipt writer's committed rows and transactions so far, from the node's Prometheus text. */
-  private static Map<String, Double> receiptMetrics(String url) {
-    String metrics = new BenchApi(url).metrics();
+  /** The receipt writer's committed rows and transactions so far, from the node's Prometheus text (operator port). */
+  private static Map<String, Double> receiptMetrics(String managementUrl) {
+    String metrics = BenchApi.metrics(managementUrl);
     Map<String, Double> m = new LinkedHashMap<>(Map.of("rows", 0.0, "flushes", 0.0));
     for (String line : metrics.split("\n")) {
       if (line.startsWith("parley_receipts_flush_rows_sum")) {

@@ -8,7 +8,7 @@ import dev.parley.protocol.ServerFrame;
 /**
  * Every failure the client reports: the protocol's stable {@link ErrorCode} and the server's
  * client-safe message, from a REST error body ({@link #httpStatus()} set), a WebSocket {@code error}
- * frame ({@link #ref()} and, for {@code rate_limited}, {@link #retryAfterMs()} set) or a refused
+ * frame ({@link #ref()} set; {@link #retryAfterMs()} when waiting helps, in bodies and frames) or a refused
  * WebSocket upgrade (the HTTP status of the refusal). When no answer came from the server at all
  * (connection refused, socket lost before the answer, interrupted) the code is
  * {@link ErrorCode#UNAVAILABLE}, {@link #fromServer()} is false and the cause holds the I/O error.
@@ -34,7 +34,7 @@ public final class ParleyException extends RuntimeException {
   public static ParleyException ofHttp(int status, String body) {
     try {
       ErrorBody e = ProtocolCodec.read(body, ErrorBody.class);
-      return new ParleyException(e.code(), e.message(), status, null, null, true, null);
+      return new ParleyException(e.code(), e.message(), status, null, e.retryAfterMs(), true, null);
     } catch (RuntimeException notAnErrorBody) {
       ErrorCode code = codeOf(status);
       return new ParleyException(code, "HTTP " + status + " " + code.code(), status, null, null, true, null);
@@ -71,7 +71,7 @@ public final class ParleyException extends RuntimeException {
     return ref;
   }
 
-  /** For {@code rate_limited} frames: how long to wait before retrying; null otherwise. */
+  /** When the server said waiting helps ({@code rate_limited}, a busy {@code unavailable}): how long to wait; null otherwise. */
   public Long retryAfterMs() {
     return retryAfterMs;
   }

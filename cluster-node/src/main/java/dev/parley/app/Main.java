@@ -27,20 +27,35 @@ public final class Main {
       System.exit(1);
       return;
     }
+    banner(node).forEach(System.out::println);
+  }
+
+  /**
+   * What the node prints once it is up: where each port is bound (exactly as bound: 0.0.0.0 means
+   * every interface), storage and session tokens. Tools parse the "client API" and "metrics" lines.
+   */
+  static java.util.List<String> banner(ParleyNode node) {
     NodeConfig.Database db = node.database();
-    System.out.println();
-    System.out.println("Parley node is up.");
-    System.out.println("  client API      : " + node.httpUrl() + "/api  (REST)   "
-        + node.httpUrl().replace("http://", "ws://") + "/ws  (WebSocket)");
-    System.out.println("  cluster address : " + node.system().address());
-    System.out.println("  health          : " + node.managementUrl() + "/ready  and  /alive");
-    System.out.println("  cluster state   : " + node.managementUrl() + "/cluster/members");
-    System.out.println("  storage         : " + (db.embedded()
-        ? "embedded " + db.url() + "  (set PARLEY_DB_URL for PostgreSQL)"
-        : db.url()));
-    System.out.println("  session tokens  : " + (node.redisUrl().isEmpty()
-        ? "in memory  (set PARLEY_REDIS_URL for Redis)" : node.redisUrl()));
-    System.out.println("Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
+    var config = node.system().settings().config();
+    String http = node.httpUrl();
+    String mgmt = node.managementUrl();
+    boolean tokenRequired = !dev.parley.http.OperatorApi.isLoopback(config.getString("parley.management.host"));
+    return java.util.List.of(
+        "",
+        "Parley node is up.",
+        "  client API      : " + http + "/api  (REST)   " + http.replace("http://", "ws://") + "/ws  (WebSocket)"
+            + (http.contains("//0.0.0.0:") ? "  on all interfaces" : ""),
+        "  cluster address : " + node.system().address(),
+        "  health          : " + mgmt + "/ready  and  /alive",
+        "  cluster state   : " + mgmt + "/cluster/members",
+        "  metrics         : " + mgmt + "/metrics  (operator port: "
+            + (tokenRequired ? "every request needs Authorization: Bearer $PARLEY_ADMIN_TOKEN)" : "loopback only, no token)"),
+        "  storage         : " + (db.embedded()
+            ? "embedded " + db.url() + "  (set PARLEY_DB_URL for PostgreSQL)"
+            : db.url()),
+        "  session tokens  : " + (node.redisUrl().isEmpty()
+            ? "in memory  (set PARLEY_REDIS_URL for Redis)" : node.redisUrl()),
+        "Stop with Ctrl-C (shards hand off, the node leaves the cluster).");
   }
 
   /**

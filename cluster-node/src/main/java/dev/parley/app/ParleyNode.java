@@ -34,7 +34,9 @@ import dev.parley.conversation.ConversationSettings;
 import dev.parley.conversation.ConversationServices;
 import dev.parley.conversation.LiveSettings;
 import dev.parley.conversation.WriteBehindSettings;
+import dev.parley.auth.PasswordPool;
 import dev.parley.http.ClientApi;
+import dev.parley.http.OperatorApi;
 import dev.parley.membership.MembershipIndex;
 import dev.parley.session.ClusterHubs;
 import dev.parley.session.FanoutHub;
@@ -66,9 +68,11 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 /**
  * One running Parley node: the schema migrated, the ActorSystem in the cluster, the conversation
  * shard region, the read-model projection and partition maintenance, the receipt sink (the writer,
- * or Kafka with the outbound events stream), the message cache, the fan-out hub, the client API (REST + WebSocket) and pekko-management's health and
- * cluster routes. {@link #stop()} runs CoordinatedShutdown: open sockets are closed with 1001 (going
- * away), the HTTP port is unbound, shards are handed off to the remaining nodes, then the node leaves.
+ * or Kafka with the outbound events stream), the message cache, the fan-out hub, the client API
+ * (REST + WebSocket) and, on the management port, the operator surface ({@link OperatorApi}:
+ * pekko-management's health and cluster routes and the node's metrics). {@link #stop()} runs
+ * CoordinatedShutdown: open sockets are closed with 1001 (going away), the HTTP ports are unbound,
+ * shards are handed off to the remaining nodes, then the node leaves.
  */
 public final class ParleyNode {
   private final ActorSystem<Void> system;
@@ -93,6 +97,7 @@ public final class ParleyNode {
 
   /** Starts a node from a configuration made by {@link NodeConfig#load}. Blocks until management is bound. */
   public static ParleyNode start(Config config) {
+    OperatorApi.checkExposure(config.getString("parley.management.host"), config.getString("parley.management.admin-token"));
     NodeConfig.Database db = NodeConfig.Database.of(config);
     Schema.migrate(db);
     ConversationSettings settings = ConversationSettings.fromConfig(config);
@@ -130,14 +135,42 @@ public final class ParleyNode {
         EventExport.start(system, parts.dataSource, parts.kafka.bootstrap(), parts.kafka.eventsTopic(),
             parts.metrics.registry());
       }
+      String managementUrl = startOperatorApi(system, config, parts);
+      awaitReady(system, config.getDuration("parley.http.ready-wait"));
       String httpUrl = startClientApi(system, config, settings, parts);
-      var binding = PekkoManagement.get(system.classicSystem()).start()
-          .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      return new ParleyNode(system, settings, db, binding.toString(), region, httpUrl, parts);
+      return new ParleyNode(system, settings, db, managementUrl, region, httpUrl, parts);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Waits until this member is Up in its cluster and the conversation shard region is registered
+   * with its coordinator (the readiness that {@code /ready} reports), at most {@code max}; then the
+   * client port may open. Before that, a request would wait in the region's buffer and could time
+   * out, so a client asking right after a restart got an error instead of the conversation. Past
+   * {@code max} (seeds unreachable, say) the node serves anyway, with a warning.
+   */
+  private static void awaitReady(ActorSystem<Void> system, Duration max) throws InterruptedException {
+    var sharding = new org.apache.pekko.cluster.sharding.ClusterShardingHealthCheck(system.classicSystem());
+    long deadline = System.nanoTime() + max.toNanos();
+    while (System.nanoTime() < deadline) {
+      var status = Cluster.get(system).selfMember().status();
+      if (status == org.apache.pekko.cluster.MemberStatus.up() || status == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+        try {
+          Object registered = scala.jdk.javaapi.FutureConverters.asJava(sharding.apply()).toCompletableFuture()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS);
+          if (Boolean.TRUE.equals(registered)) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          // not registered yet: ask again
+        }
+      }
+      Thread.sleep(50);
+    }
+    system.log().warn("Not Up with a registered conversation region after {}: serving clients anyway", max);
   }
 
   /**
@@ -227,6 +260,18 @@ public final class ParleyNode {
   private static String startClientApi(ActorSystem<Void> system, Config config, ConversationSettings settings,
       Parts parts) throws Exception {
     AuthSettings auth = AuthSettings.fromConfig(config);
+    PasswordPool passwords = PasswordPool.fromConfig(config);
+    system.getWhenTerminated().thenRun(passwords::shutdown);
+    Accounts accounts = new Accounts(parts.dataSource, auth, parts.blocking, passwords);
+    var meters = parts.metrics.registry();
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.auth.password.checks", accounts,
+        Accounts::passwordChecks).description("password verifications (bcrypt)").register(meters);
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.auth.password.refused", passwords,
+        PasswordPool::refusedBusy).tag("reason", "busy").description("logins refused: the pool's queue was full")
+        .register(meters);
+    io.micrometer.core.instrument.FunctionCounter.builder("parley.auth.password.refused", passwords,
+        PasswordPool::refusedPerAddress).tag("reason", "address")
+        .description("logins refused: their address had too many in progress").register(meters);
     SessionStore tokens = parts.redis == null
         ? new InMemorySessionStore(auth, Clock.systemUTC())
         : new RedisSessionStore(parts.redis, auth, Clock.systemUTC());
@@ -242,30 +287,48 @@ public final class ParleyNode {
         parts.blocking, settings.maxHistoryPage());
 
     SessionSettings sessionSettings = SessionSettings.fromConfig(config);
-    SessionRegistry registry = new SessionRegistry(sessionSettings);
+    SessionRegistry sockets = new SessionRegistry(sessionSettings);
     var hub = system.systemActorOf(FanoutHub.create(settings.askTimeout()), "parley-fanout-hub", Props.empty());
     ClusterSharding sharding = ClusterSharding.get(system);
-    var api = new ClientApi(new ClientApi.Dependencies(system, sharding,
-        new Accounts(parts.dataSource, auth, parts.blocking), tokens, membership, registry,
-        new Session.Context(sessionSettings, sharding, hub, tokens, registry, history),
+    var api = new ClientApi(new ClientApi.Dependencies(system, sharding, accounts, tokens, membership, sockets,
+        new Session.Context(sessionSettings, sharding, hub, tokens, sockets, history),
         new LoginThrottle(config.getInt("parley.auth.max-login-failures"),
             config.getDuration("parley.auth.login-failure-window")),
-        history, parts.metrics::scrape, settings.askTimeout()));
+        history, settings.askTimeout()));
 
     String host = config.getString("parley.http.host");
     ServerBinding binding = Http.get(system).newServerAt(host, config.getInt("parley.http.port"))
         .bind(api.routes()).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-client-sockets",
         () -> {
-          registry.closeAll(Session.CLOSE_GOING_AWAY, "server shutting down");
+          sockets.closeAll(Session.CLOSE_GOING_AWAY, "server shutting down");
           return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
         });
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-    String shownHost = host.equals("0.0.0.0") ? "127.0.0.1" : host;
-    return "http://" + shownHost + ":" + binding.localAddress().getPort();
+    return url(host, binding.localAddress().getPort());
   }
 
-  /** The node's metrics registry (also served at {@code /metrics}). */
+  /**
+   * Binds the operator surface ({@link OperatorApi}: health, cluster state, metrics) on the
+   * management host and port, token-protected unless that host is loopback. Returns its base URL.
+   * Fails (and with it the start) when the host is exposed and no operator token is set.
+   */
+  private static String startOperatorApi(ActorSystem<Void> system, Config config, Parts parts) throws Exception {
+    String host = config.getString("parley.management.host");
+    OperatorApi operator = new OperatorApi(PekkoManagement.get(system.classicSystem()).getRoutes(),
+        parts.metrics::scrape, host, config.getString("parley.management.admin-token"));
+    ServerBinding binding = Http.get(system).newServerAt(host, config.getInt("parley.management.port"))
+        .bind(operator.routes()).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+    return url(host, binding.localAddress().getPort());
+  }
+
+  /** The base URL of a server bound to {@code host} (as bound: 0.0.0.0 stays 0.0.0.0, which the banner says). */
+  private static String url(String host, int port) {
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The node's metrics registry (also served at {@code /metrics} on the management port). */
   public NodeMetrics metrics() {
     return parts.metrics;
   }
@@ -302,7 +365,7 @@ public final class ParleyNode {
     return database;
   }
 
-  /** Where pekko-management listens, e.g. {@code http://127.0.0.1:8558}. */
+  /** Where the operator surface listens (health, cluster state, metrics), e.g. {@code http://127.0.0.1:8558}. */
   public String managementUrl() {
     return managementUrl;
   }

@@ -30,8 +30,11 @@ import javax.sql.DataSource;
  * the username lower-cased ({@code [a-z0-9_.-]{3,32}}); the password is stored only as a bcrypt hash
  * (long passwords are pre-hashed with SHA-512, never truncated at bcrypt's 72 bytes).
  *
- * <p>All JDBC and bcrypt work runs on the {@link Executor} given at construction, never on the
- * caller's thread. Every stage fails with an {@link AuthException} (not wrapped in a
+ * <p>Registration and password checks (the lookup and the bcrypt) run on the bounded
+ * {@link PasswordPool}; other JDBC work on the {@link Executor} given at construction; never on the
+ * caller's thread. A full pool refuses at once ({@code unavailable} or {@code rate_limited}, with a
+ * retry hint) instead of queueing without bound. {@link #passwordChecks()} counts the bcrypt
+ * verifications made (the login throttle's test and the node's metrics read it). Every stage fails with an {@link AuthException} (not wrapped in a
  * CompletionException): {@code BAD_REQUEST} for invalid input, {@code CONFLICT} for a taken name,
  * {@code UNAVAILABLE} when the database cannot be reached, {@code INTERNAL} for anything else.
  *
@@ -53,6 +56,8 @@ public final class Accounts {
   private final DataSource dataSource;
   private final AuthSettings settings;
   private final Executor executor;
+  private final PasswordPool passwords;
+  private final java.util.concurrent.atomic.LongAdder checks = new java.util.concurrent.atomic.LongAdder();
   private final BCrypt.Hasher hasher;
   private final BCrypt.Verifyer verifyer;
   /** Hash verified when the user is unknown, so both failures cost one bcrypt; made on first need. */
@@ -61,15 +66,17 @@ public final class Accounts {
   /**
    * @param dataSource where the {@code users} table lives (migrated by Flyway, V2__users.sql)
    * @param settings   bcrypt cost for new hashes
-   * @param executor   runs the blocking JDBC and bcrypt work; size it like the connection pool
+   * @param executor   runs the blocking JDBC work of the existence queries
+   * @param passwords  runs registrations and password checks (bounded; see {@link PasswordPool})
    */
-  public Accounts(DataSource dataSource, AuthSettings settings, Executor executor) {
-    if (dataSource == null || settings == null || executor == null) {
-      throw new IllegalArgumentException("dataSource, settings and executor are required");
+  public Accounts(DataSource dataSource, AuthSettings settings, Executor executor, PasswordPool passwords) {
+    if (dataSource == null || settings == null || executor == null || passwords == null) {
+      throw new IllegalArgumentException("dataSource, settings, executor and passwords are required");
     }
     this.dataSource = dataSource;
     this.settings = settings;
     this.executor = executor;
+    this.passwords = passwords;
     LongPasswordStrategy longPasswords = LongPasswordStrategies.hashSha512(VERSION);
     this.hasher = BCrypt.with(VERSION, new SecureRandom(), longPasswords);
     this.verifyer = BCrypt.verifyer(VERSION, longPasswords);
@@ -82,6 +89,11 @@ public final class Accounts {
    * name, and also when two registrations race: the unique constraint decides).
    */
   public CompletionStage<String> register(String username, String password) {
+    return register(username, password, "");
+  }
+
+  /** As {@link #register(String, String)} for a request from {@code address} (the pool's per-address cap). */
+  public CompletionStage<String> register(String username, String password, String address) {
     String userId;
     try {
       userId = userIdOf(username);
@@ -89,7 +101,7 @@ public final class Accounts {
     } catch (AuthException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return run(() -> {
+    return passwords.submit(address, () -> {
       String hash = hash(password);
       try (Connection c = dataSource.getConnection();
           PreparedStatement s = c.prepareStatement("INSERT INTO users (user_id, password_hash) VALUES (?, ?)")) {
@@ -112,14 +124,20 @@ public final class Accounts {
    * so the answer time does not tell which of the two was wrong.
    */
   public CompletionStage<Optional<String>> authenticate(String username, String password) {
+    return authenticate(username, password, "");
+  }
+
+  /** As {@link #authenticate(String, String)} for a request from {@code address} (the pool's per-address cap). */
+  public CompletionStage<Optional<String>> authenticate(String username, String password, String address) {
     if (username == null || !USERNAME.matcher(username).matches() || !validPassword(password)) {
       // Input no account can match says nothing about which accounts exist: no lookup, no bcrypt.
       return CompletableFuture.completedFuture(Optional.empty());
     }
     String userId = username.toLowerCase(Locale.ROOT);
-    return run(() -> {
+    return passwords.submit(address, () -> {
       String stored = storedHash(userId);
       byte[] candidate = password.getBytes(StandardCharsets.UTF_8);
+      checks.increment();
       try {
         if (stored == null) {
           verifyer.verify(candidate, dummyHash());
@@ -131,6 +149,11 @@ public final class Accounts {
         Arrays.fill(candidate, (byte) 0);
       }
     });
+  }
+
+  /** Password verifications (bcrypt) made so far, for unknown users (the dummy hash) too. */
+  public long passwordChecks() {
+    return checks.sum();
   }
 
   /**

@@ -12,21 +12,33 @@ public final class AuthException extends RuntimeException implements CodedFailur
   private static final long serialVersionUID = 1L;
 
   private final ErrorCode code;
+  private final Long retryAfterMs;
 
   public AuthException(ErrorCode code, String message) {
     this(code, message, null);
   }
 
   public AuthException(ErrorCode code, String message, Throwable cause) {
+    this(code, message, cause, null);
+  }
+
+  /** A refusal after which trying again in {@code retryAfterMs} may succeed (a busy or throttled login). */
+  public AuthException(ErrorCode code, String message, Throwable cause, Long retryAfterMs) {
     super(message, cause);
     if (code == null) {
       throw new IllegalArgumentException("code is required");
     }
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 
   @Override
   public ErrorCode code() {
     return code;
+  }
+
+  @Override
+  public Long retryAfterMs() {
+    return retryAfterMs;
   }
 }

@@ -11,6 +11,13 @@ import java.util.ArrayDeque;
  * username and client address) within {@code window}, further logins for that key are refused (429)
  * until the oldest failure ages out, before any password is checked.
  *
+ * <p>Atomic under concurrency: a login first {@link #reserve reserves} an attempt, which counts as a
+ * failure at once, in one {@code compute} on the key's entry; only a reserved attempt may check the
+ * password. So however many logins for one key arrive at the same moment, at most
+ * {@code maxFailures} reach the password check within a window. A success forgets the key's
+ * failures; an attempt that never reached the check (the hashing pool was full, the database was
+ * down) is {@link #release released}.
+ *
  * <p>Owns the recent failure times per key, in a Caffeine cache bounded to {@link #MAX_TRACKED} keys
  * whose entries expire {@code window} after their last failure (then they hold nothing that counts).
  * A flood of distinct names cannot grow it past the bound, and cannot flush a real victim either:
@@ -58,17 +65,35 @@ public final class LoginThrottle {
     }
   }
 
-  public void failed(String username, long nowNanos) {
+  /**
+   * Reserves one login attempt for this key at {@code nowNanos}: 0 when reserved (the attempt now
+   * counts as a failure until {@link #succeeded} or {@link #release}), else the milliseconds until an
+   * attempt may be reserved again (nothing is reserved). Atomic per key.
+   */
+  public long reserve(String username, long nowNanos) {
+    long[] wait = {0};
     failures.asMap().compute(key(username), (k, times) -> {
       ArrayDeque<Long> t = times != null ? times : new ArrayDeque<>();
       synchronized (t) {
         prune(t, nowNanos);
-        t.addLast(nowNanos);
-        while (t.size() > maxFailures) {
-          t.pollFirst(); // only the newest maxFailures decide when the next try is allowed
+        if (t.size() >= maxFailures) {
+          wait[0] = Math.max(1, (t.peekFirst() + windowNanos - nowNanos) / 1_000_000);
+        } else {
+          t.addLast(nowNanos);
         }
       }
       return t;
+    });
+    return wait[0];
+  }
+
+  /** Gives back an attempt reserved at {@code reservedAtNanos} that never reached the password check. */
+  public void release(String username, long reservedAtNanos) {
+    failures.asMap().computeIfPresent(key(username), (k, times) -> {
+      synchronized (times) {
+        times.removeFirstOccurrence(reservedAtNanos);
+        return times.isEmpty() ? null : times;
+      }
     });
   }
 

@@ -6,6 +6,9 @@ import dev.parley.protocol.ErrorBody;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ProtocolCodec;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -39,9 +42,19 @@ public final class ApiErrors {
   }
 
   public static HttpResponse response(ErrorCode code, String message) {
-    return HttpResponse.create()
-        .withStatus(statusOf(code))
-        .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(new ErrorBody(code, message)));
+    return response(statusOf(code), code, message, null);
+  }
+
+  /**
+   * The answer {@code {code, message, retryAfterMs}} with {@code status}; when {@code retryAfterMs}
+   * is set, also the standard {@code Retry-After} header (whole seconds, rounded up).
+   */
+  public static HttpResponse response(StatusCode status, ErrorCode code, String message, Long retryAfterMs) {
+    HttpResponse r = HttpResponse.create()
+        .withStatus(status)
+        .withEntity(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(new ErrorBody(code, message, retryAfterMs)));
+    return retryAfterMs == null ? r
+        : r.addHeader(HttpHeader.parse("Retry-After", String.valueOf(Math.max(1, (retryAfterMs + 999) / 1000))));
   }
 
   /**
@@ -51,9 +64,17 @@ public final class ApiErrors {
    */
   public static HttpResponse response(Throwable failure) {
     Throwable t = Rejection.unwrap(failure);
+    if (t instanceof EntityStreamSizeException) {
+      // pekko-http's own text names its configuration: never shown to a client.
+      return response(ErrorCode.TOO_LARGE, "request body too large");
+    }
+    if (t instanceof IllegalRequestException) {
+      return response(ErrorCode.BAD_REQUEST, "malformed request");
+    }
     ErrorCode code = Rejection.codeOf(t);
     logServerSide(code, t);
-    return response(code, Rejection.messageOf(t));
+    Long retryAfterMs = t instanceof CodedFailure c ? c.retryAfterMs() : null;
+    return response(statusOf(code), code, Rejection.messageOf(t), retryAfterMs);
   }
 
   /** Failures that are the server's side (a store down, a bug) are logged; client mistakes are not. */

@@ -23,6 +23,7 @@ import dev.parley.protocol.ProtocolCodec;
 import dev.parley.protocol.ProtocolException;
 import dev.parley.protocol.ReceiptView;
 import dev.parley.protocol.RegisterRequest;
+import dev.parley.protocol.SessionToken;
 import dev.parley.protocol.Role;
 import dev.parley.protocol.UnreadCounts;
 import dev.parley.session.Session;
@@ -44,16 +45,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
-import org.apache.pekko.http.javadsl.server.ExceptionHandler;
-import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.pattern.StatusReply;
@@ -81,7 +78,6 @@ public final class ClientApi extends AllDirectives {
       Session.Context sessionContext,
       dev.parley.auth.LoginThrottle loginThrottle,
       dev.parley.query.ConversationQueries history,
-      java.util.function.Supplier<String> metrics,
       Duration askTimeout) {}
 
   private final Dependencies deps;
@@ -94,23 +90,20 @@ public final class ClientApi extends AllDirectives {
     this.limits = new WebSocketLimits(s.maxMessageBytes(), s.maxInFlight(), s.maxOutboundQueue(), s.keepAlive());
   }
 
+  /** REST and WebSocket; every error answer is JSON ({@link JsonErrors}). Operator routes are on the management port ({@link OperatorApi}). */
   public Route routes() {
-    RejectionHandler rejections = RejectionHandler.defaultHandler().mapRejectionResponse(this::jsonRejection);
-    ExceptionHandler exceptions = ExceptionHandler.newBuilder().matchAny(e -> complete(ApiErrors.response(e))).build();
-    return handleExceptions(exceptions, () -> handleRejections(rejections, () -> concat(
+    return new JsonErrors().wrap(() -> concat(
         pathPrefix("api", this::api),
-        path("ws", this::webSocket),
-        path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
-            HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, deps.metrics().get()))))))));
+        path("ws", this::webSocket)));
   }
 
   // -- REST ---------------------------------------------------------------------------------------
 
   private Route api() {
     return concat(
-        path("users", () -> post(() -> body(RegisterRequest.class, r ->
-            respond(deps.accounts().register(r.username(), r.password()).thenApply(id -> Map.of("userId", id)),
-                StatusCodes.CREATED)))),
+        path("users", () -> post(() -> extractRequest(request -> body(RegisterRequest.class, r ->
+            respond(deps.accounts().register(r.username(), r.password(), clientAddress(request))
+                .thenApply(id -> Map.of("userId", id)), StatusCodes.CREATED))))),
         path("sessions", () -> concat(
             post(() -> extractRequest(request -> body(LoginRequest.class, r -> login(r, clientAddress(request))))),
             delete(() -> authenticated((user, token) -> respond(deps.sessions().revoke(token).thenApply(existed -> {
@@ -148,23 +141,33 @@ public final class ClientApi extends AllDirectives {
   /**
    * Failed logins are counted per (username, client address): guessing from one address is slowed
    * down, and someone else's guesses cannot lock a user out from their own address (behind a
-   * shared proxy every client has the proxy's address, so it degrades to per username).
+   * shared proxy every client has the proxy's address, so it degrades to per username). The attempt
+   * is reserved before the password is checked, so concurrent guesses cannot pass the limit; one
+   * that was never checked (the password pool was full, the store was down) is given back.
    */
   private Route login(LoginRequest r, String address) {
     String key = r.username() + "@" + address;
-    long wait = deps.loginThrottle().retryAfterMillis(key, System.nanoTime());
+    long reservedAt = System.nanoTime();
+    long wait = deps.loginThrottle().reserve(key, reservedAt);
     if (wait > 0) {
-      return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
-          "too many failed logins for this user; retry after " + wait + " ms"));
+      return complete(ApiErrors.response(new dev.parley.auth.AuthException(ErrorCode.RATE_LIMITED,
+          "too many failed logins for this user; retry after " + wait + " ms", null, wait)));
     }
-    return respond(deps.accounts().authenticate(r.username(), r.password()).thenCompose(user -> {
-      if (user.isEmpty()) {
-        deps.loginThrottle().failed(key, System.nanoTime());
-        return CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
-      }
-      deps.loginThrottle().succeeded(key);
-      return deps.sessions().issue(user.get());
-    }), StatusCodes.OK);
+    return respond(deps.accounts().authenticate(r.username(), r.password(), address)
+        .handle((user, failure) -> checked(key, reservedAt, user, failure)).thenCompose(f -> f), StatusCodes.OK);
+  }
+
+  /** After the password check: a session, 401 (the reservation stays a failure), or the refusal (given back). */
+  private CompletionStage<SessionToken> checked(String key, long reservedAt, Optional<String> user, Throwable failure) {
+    if (failure != null) {
+      deps.loginThrottle().release(key, reservedAt);
+      return CompletableFuture.failedFuture(failure);
+    }
+    if (user.isEmpty()) {
+      return CompletableFuture.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
+    }
+    deps.loginThrottle().succeeded(key);
+    return deps.sessions().issue(user.get());
   }
 
   private CompletionStage<ConversationInfo> create(String user, CreateConversationRequest r) {
@@ -273,32 +276,36 @@ public final class ClientApi extends AllDirectives {
         return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
             "tokens in the query string are not accepted; use Authorization: Bearer or the parley.token.<token> subprotocol"));
       }
-      return extractWebSocketUpgrade(upgrade -> {
-        List<String> offered = new ArrayList<>();
-        upgrade.getRequestedProtocols().forEach(offered::add);
-        Optional<String> token = bearer(request.getHeader("Authorization").map(h -> h.value()))
-            .or(() -> offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX))
-                .map(p -> p.substring(TOKEN_PROTOCOL_PREFIX.length())).findFirst());
-        if (token.isEmpty()) {
-          return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
+      Optional<WebSocketUpgrade> maybeUpgrade =
+          request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.webSocketUpgrade);
+      if (maybeUpgrade.isEmpty()) {
+        return complete(ApiErrors.response(ErrorCode.BAD_REQUEST, "Expected WebSocket Upgrade request"));
+      }
+      WebSocketUpgrade upgrade = maybeUpgrade.get();
+      List<String> offered = new ArrayList<>();
+      upgrade.getRequestedProtocols().forEach(offered::add);
+      Optional<String> token = bearer(request.getHeader("Authorization").map(h -> h.value()))
+          .or(() -> offered.stream().filter(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX))
+              .map(p -> p.substring(TOKEN_PROTOCOL_PREFIX.length())).findFirst());
+      if (token.isEmpty()) {
+        return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "missing session token"));
+      }
+      boolean tokenInProtocols = offered.stream().anyMatch(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX));
+      if (tokenInProtocols && !offered.contains(PROTOCOL)) {
+        // The server must echo one offered subprotocol; it never echoes the token.
+        return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
+            "offer the " + PROTOCOL + " subprotocol together with " + TOKEN_PROTOCOL_PREFIX + "<token>"));
+      }
+      return onSuccess(deps.sessions().resolve(token.get()), user -> {
+        if (user.isEmpty()) {
+          return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
         }
-        boolean tokenInProtocols = offered.stream().anyMatch(p -> p.startsWith(TOKEN_PROTOCOL_PREFIX));
-        if (tokenInProtocols && !offered.contains(PROTOCOL)) {
-          // The server must echo one offered subprotocol; it never echoes the token.
-          return complete(ApiErrors.response(ErrorCode.BAD_REQUEST,
-              "offer the " + PROTOCOL + " subprotocol together with " + TOKEN_PROTOCOL_PREFIX + "<token>"));
+        if (deps.registry().connectionsOf(user.get()) >= settings.maxConnectionsPerUser()) {
+          return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
+              "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
         }
-        return onSuccess(deps.sessions().resolve(token.get()), user -> {
-          if (user.isEmpty()) {
-            return complete(ApiErrors.response(ErrorCode.UNAUTHORIZED, "invalid or expired session token"));
-          }
-          if (deps.registry().connectionsOf(user.get()) >= settings.maxConnectionsPerUser()) {
-            return complete(ApiErrors.response(ErrorCode.RATE_LIMITED,
-                "too many connections for this user (" + settings.maxConnectionsPerUser() + ")"));
-          }
-          Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL) : Optional.empty();
-          return complete(open(upgrade, subprotocol, user.get(), token.get()));
-        });
+        Optional<String> subprotocol = offered.contains(PROTOCOL) ? Optional.of(PROTOCOL) : Optional.empty();
+        return complete(open(upgrade, subprotocol, user.get(), token.get()));
       });
     });
   }
@@ -351,7 +358,8 @@ public final class ClientApi extends AllDirectives {
     });
   }
 
-  private static Optional<String> bearer(Optional<String> header) {
+  /** The token of an {@code Authorization: Bearer <token>} header value (case-insensitive scheme). */
+  static Optional<String> bearer(Optional<String> header) {
     return header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim())
         .filter(t -> !t.isEmpty());
   }
@@ -385,16 +393,6 @@ public final class ClientApi extends AllDirectives {
       T value = outcome.get();
       return value == null ? complete(StatusCodes.NO_CONTENT) : complete(ok, value, Jackson.<T>marshaller(JSON));
     });
-  }
-
-  private HttpResponse jsonRejection(HttpResponse response) {
-    if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
-      return response;
-    }
-    String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
-        ? strict.getData().utf8String() : response.status().reason();
-    return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ProtocolCodec.writeBytes(
-        new dev.parley.protocol.ErrorBody(ApiErrors.codeOf(response.status()), text))));
   }
 
   private static Long longParam(Optional<String> value) {

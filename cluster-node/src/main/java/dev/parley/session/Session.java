@@ -8,7 +8,6 @@ import dev.parley.conversation.Rejection;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.HistoryPage;
-import dev.parley.protocol.MessageView;
 import dev.parley.protocol.ProtocolCodec;
 import dev.parley.protocol.ProtocolException;
 import dev.parley.protocol.ServerFrame;
@@ -143,6 +142,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final TokenBucket frames;
   private final TokenBucket sends;
   private final ArrayDeque<Long> errors = new ArrayDeque<>();
+  /** Per limiter: when the client was last told it may try again (System.nanoTime); see rateLimited. */
+  private long framesRetryAt, sendsRetryAt;
   private final Map<String, Sub> subs = new HashMap<>();
   private final Map<String, Long> lastTyping = new HashMap<>();
   private boolean closing;
@@ -256,9 +257,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (closing) {
       return this;
     }
-    long wait = frames.take(System.nanoTime());
+    long now = System.nanoTime();
+    long wait = frames.take(now);
     if (wait > 0) {
-      rateLimited(wait, null, "too many frames on this connection");
+      rateLimited(wait, null, "too many frames on this connection", now < framesRetryAt);
+      framesRetryAt = now + wait * 1_000_000;
       return this;
     }
     ClientFrame frame;
@@ -271,9 +274,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (frame instanceof ClientFrame.SendFrame
         || frame instanceof ClientFrame.EditFrame
         || frame instanceof ClientFrame.DeleteFrame) {
-      long sendWait = sends.take(System.nanoTime());
+      long sendWait = sends.take(now);
       if (sendWait > 0) {
-        rateLimited(sendWait, frame.ref(), "too many messages, edits and deletes from this user");
+        rateLimited(sendWait, frame.ref(), "too many messages, edits and deletes from this user", now < sendsRetryAt);
+        sendsRetryAt = now + sendWait * 1_000_000;
         return this;
       }
     }
@@ -559,9 +563,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
     send(new ServerFrame.ErrorFrame(code, message, ref));
   }
 
-  private void rateLimited(long retryAfterMs, String ref, String what) {
-    send(new ServerFrame.ErrorFrame(ErrorCode.RATE_LIMITED, what + "; retry after " + retryAfterMs + " ms",
-        ref, retryAfterMs));
+  /** A {@code rate_limited} answer; it counts as an error only when the client came back before the
+   * retryAfterMs it was last given: a client that waits as told is never closed for being limited. */
+  private void rateLimited(long retryAfterMs, String ref, String what, boolean ignoredRetry) {
+    ServerFrame.ErrorFrame e = new ServerFrame.ErrorFrame(ErrorCode.RATE_LIMITED,
+        what + "; retry after " + retryAfterMs + " ms", ref, retryAfterMs);
+    if (ignoredRetry) {
+      send(e);
+    } else if (!closing) {
+      socket.send(ProtocolCodec.write(e));
+    }
   }
 
   /** Client mistakes and floods count; the server's own failures (unavailable, internal) do not. */
@@ -585,9 +596,5 @@ public final class Session extends AbstractBehavior<Session.Command> {
       closing = true;
       socket.close(code, reason);
     }
-  }
-
-  private static List<MessageView> views(String conv, List<Message> messages) {
-    return messages.stream().map(m -> m.view(conv)).toList();
   }
 }

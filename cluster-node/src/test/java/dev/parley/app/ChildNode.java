@@ -38,6 +38,11 @@ public final class ChildNode implements AutoCloseable {
     return process.httpUrl();
   }
 
+  /** The node's operator port: /metrics, /ready, /cluster/members (loopback, no token). */
+  public String managementUrl() {
+    return process.managementUrl();
+  }
+
   /** SIGKILL: the JVM dies at once, with whatever it held in memory. */
   public void kill() throws InterruptedException {
     process.kill();

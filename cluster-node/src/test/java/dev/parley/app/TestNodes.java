@@ -32,6 +32,11 @@ public final class TestNodes {
     return NodeConfig.load(base(dataDir, Map.of("parley.http.port", httpPort)));
   }
 
+  /** An embedded-mode node with extra settings on top. */
+  public static Config embedded(Path dataDir, Map<String, Object> extra) {
+    return NodeConfig.load(base(dataDir, extra));
+  }
+
   /** A full-mode node on the given PostgreSQL database, with extra settings on top. */
   public static Config postgres(PostgresDatabase db, Path dataDir, Map<String, Object> extra) {
     Map<String, Object> m = new HashMap<>(extra);

@@ -84,7 +84,7 @@ class AccountsTest {
     hc.setPassword(db.password());
     hc.setMaximumPoolSize(4);
     HikariDataSource ds = new HikariDataSource(hc);
-    return new Backend(name, ds, new Accounts(ds, SETTINGS, executor));
+    return new Backend(name, ds, new Accounts(ds, SETTINGS, executor, new PasswordPool(4, 1000, 0)));
   }
 
   @AfterAll

@@ -466,6 +466,36 @@ class ClientApiTest {
   }
 
   @Test
+  void aClientThatWaitsAsToldIsNeverClosedForBeingRateLimitedButOneThatIgnoresItIs() throws Exception {
+    ParleySession ann = signUp();
+    String conv = create(ann, ConversationType.CHANNEL, "patient", List.of());
+    try (Live a = connect(ann)) {
+      int limited = 0;
+      for (int i = 0; limited < 15; i++) { // more rate_limited answers than max-errors-per-minute (10)
+        try {
+          a.socket().send(send(conv, "p" + i, "patient " + i)).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          ParleyException refused = ParleyException.unwrap(e);
+          assertEquals(ErrorCode.RATE_LIMITED, refused.code(), refused.toString());
+          limited++;
+          Thread.sleep(refused.retryAfterMs());
+        }
+      }
+      assertTrue(a.socket().isConnected(), "waiting as told never costs the socket");
+      Thread.sleep(300);
+      assertTrue(a.socket().send(send(conv, "after", "still here")).get(10, TimeUnit.SECONDS).seq() > 0);
+    }
+    ParleySession bo = signUp();
+    String flood = create(bo, ConversationType.CHANNEL, "impatient", List.of());
+    try (Live b = connect(bo)) {
+      for (int i = 0; i < 60; i++) {
+        b.socket().tell(send(flood, "f" + i, "flood " + i));
+      }
+      assertEquals(1008, b.closed().code(), "retrying before retryAfterMs counts against the error budget");
+    }
+  }
+
+  @Test
   void nonMembersAreForbiddenAndUnknownConversationsWriteNothing() throws Exception {
     ParleySession ann = signUp();
     ParleySession eve = signUp();
@@ -662,6 +692,9 @@ class ClientApiTest {
     var tooLarge = rest("POST", "/api/users", null, "{\"username\":\"" + "x".repeat(2_000_000) + "\"}");
     assertEquals(413, tooLarge.status());
     assertEquals("too_large", tooLarge.code());
+    String said = tooLarge.body().path("message").asText().toLowerCase(java.util.Locale.ROOT);
+    assertFalse(said.contains("pekko") || said.contains("max-content-length") || said.contains("withsizelimit"),
+        "no configuration text in an answer: " + said);
     var wrongMethod = rest("DELETE", "/api/unread", token, null);
     assertEquals(405, wrongMethod.status());
     assertEquals("bad_request", wrongMethod.code());

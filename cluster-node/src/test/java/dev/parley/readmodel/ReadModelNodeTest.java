@@ -141,9 +141,9 @@ class ReadModelNodeTest {
     }
   }
 
-  /** The value of one series in the node's Prometheus scrape. */
+  /** The value of one series in the node's Prometheus scrape (on its operator port). */
   private static long scraped(ParleyNode node, String name, String label) {
-    ParleyClient.RawResponse scrape = ParleyClient.create(node.httpUrl()).exchange("GET", "/metrics", null, null).join();
+    ParleyClient.RawResponse scrape = ParleyClient.create(node.managementUrl()).exchange("GET", "/metrics", null, null).join();
     assertEquals(200, scrape.status(), scrape.body());
     String text = scrape.body();
     return text.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))

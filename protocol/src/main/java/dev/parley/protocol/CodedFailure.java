@@ -12,4 +12,9 @@ public interface CodedFailure {
 
   /** The client-safe message. */
   String getMessage();
+
+  /** How long the client should wait before trying again, when waiting helps; null otherwise. */
+  default Long retryAfterMs() {
+    return null;
+  }
 }

@@ -20,21 +20,25 @@ import java.util.regex.Pattern;
  * A Parley node in its own JVM: {@value #MAIN_CLASS}, named by class so that this module needs none
  * of the server's code, started from a given classpath (or this JVM's) with its settings as
  * {@code -D} system properties, which the node's config honours over its files. Up once it prints its
- * "client API" line. {@link #stop()} is SIGTERM (coordinated shutdown, final flush), {@link #kill()}
+ * "client API" and "metrics" lines (the client port, and the operator port that serves health,
+ * cluster state and metrics). {@link #stop()} is SIGTERM (coordinated shutdown, final flush), {@link #kill()}
  * SIGKILL (a real crash: no shutdown hook runs).
  */
 public final class NodeProcess implements AutoCloseable {
   public static final String MAIN_CLASS = "dev.parley.app.Main";
   private static final Pattern API = Pattern.compile("client API\\s*:\\s*(http://\\S+)/api");
+  private static final Pattern METRICS = Pattern.compile("metrics\\s*:\\s*(http://\\S+)/metrics");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Process process;
   private final String httpUrl;
+  private final String managementUrl;
   private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
   private NodeProcess(Process process, Duration startTimeout) {
     this.process = process;
     CompletableFuture<String> url = new CompletableFuture<>();
+    CompletableFuture<String> management = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -44,16 +48,22 @@ public final class NodeProcess implements AutoCloseable {
           if (m.find()) {
             url.complete(m.group(1));
           }
+          Matcher mm = METRICS.matcher(line);
+          if (mm.find()) {
+            management.complete(mm.group(1));
+          }
         }
       } catch (IOException ignored) {
         // the process died; its output ends here
       }
       url.completeExceptionally(new IllegalStateException("node exited before it was up: " + output));
+      management.completeExceptionally(new IllegalStateException("node exited before it was up: " + output));
     }, "node-process-output");
     reader.setDaemon(true);
     reader.start();
     try {
       this.httpUrl = url.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      this.managementUrl = management.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       process.destroyForcibly();
       throw new IllegalStateException("node process did not start: " + output, e);
@@ -109,6 +119,14 @@ public final class NodeProcess implements AutoCloseable {
   /** Where its client API listens, e.g. {@code http://127.0.0.1:41234} (REST under /api, WebSocket at /ws). */
   public String httpUrl() {
     return httpUrl;
+  }
+
+  /**
+   * Where its operator port listens, e.g. {@code http://127.0.0.1:41235}: {@code /metrics}
+   * (Prometheus text), {@code /ready}, {@code /cluster/members}. Loopback, so no token is needed.
+   */
+  public String managementUrl() {
+    return managementUrl;
   }
 
   /** SIGKILL: the JVM dies at once, with whatever it held in memory. */
