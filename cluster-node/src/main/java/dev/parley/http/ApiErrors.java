@@ -33,7 +33,8 @@ public final class ApiErrors {
       case CONFLICT, NOT_EDITABLE -> StatusCodes.CONFLICT;
       case LIMIT_EXCEEDED -> StatusCodes.UNPROCESSABLE_ENTITY;
       case RATE_LIMITED -> StatusCodes.TOO_MANY_REQUESTS;
-      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, OVERLOADED -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNKNOWN_OUTCOME -> StatusCodes.GATEWAY_TIMEOUT;
       case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
     };
   }

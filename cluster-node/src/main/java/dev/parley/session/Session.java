@@ -292,14 +292,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       ask(entity, ConversationEntity.MessageAccepted.class,
           r -> new ConversationEntity.PostMessage(user, f.clientMsgId(), f.text(), f.attachments(), r),
           a -> new ServerFrame.AckFrame(f.ref(), conv, a.clientMsgId(), a.seq(), a.messageId(), a.at(), a.duplicate()),
-          f.ref());
+          f.ref(), true);
     } else if (frame instanceof ClientFrame.ReadFrame f) {
       ask(entity, ConversationEntity.ReadPosition.class,
           r -> new ConversationEntity.MarkRead(user, f.upTo(), r),
-          p -> new ServerFrame.UnreadFrame(conv, p.unread(), p.lastSeq()), f.ref());
+          p -> new ServerFrame.UnreadFrame(conv, p.unread(), p.lastSeq()), f.ref(), false);
     } else if (frame instanceof ClientFrame.DeliveredFrame f) {
       ask(entity, ConversationEntity.ReadPosition.class,
-          r -> new ConversationEntity.MarkDelivered(user, f.upTo(), r), p -> null, f.ref());
+          r -> new ConversationEntity.MarkDelivered(user, f.upTo(), r), p -> null, f.ref(), false);
     } else if (frame instanceof ClientFrame.SubscribeFrame f) {
       subscribe(f);
     } else if (frame instanceof ClientFrame.UnsubscribeFrame f) {
@@ -327,37 +327,42 @@ public final class Session extends AbstractBehavior<Session.Command> {
         lastTyping.clear();
       }
       lastTyping.put(conv, now);
-      ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref());
+      ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref(), false);
     } else if (frame instanceof ClientFrame.EditFrame f) {
       // The editor always gets an answer carrying its ref; subscribers (the editor's other sockets
       // included) get the fan-out copy without one.
       ask(entity, Message.class, r -> new ConversationEntity.EditMessage(user, f.seq(), f.text(), r),
           m -> new ServerFrame.EditedFrame(f.ref(), conv, m.seq(), m.text(), user,
-              m.editedAt() != null ? m.editedAt() : m.at()), f.ref());
+              m.editedAt() != null ? m.editedAt() : m.at()), f.ref(), true);
     } else if (frame instanceof ClientFrame.DeleteFrame f) {
       ask(entity, Message.class, r -> new ConversationEntity.DeleteMessage(user, f.seq(), r),
           m -> new ServerFrame.DeletedFrame(f.ref(), conv, m.seq(), user, m.editedAt() != null ? m.editedAt() : m.at()),
-          f.ref());
+          f.ref(), true);
     }
   }
 
-  /** Asks the conversation and answers the client with {@code toFrame(reply)} (nothing when null) or an error frame. */
+  /**
+   * Asks the conversation and answers the client with {@code toFrame(reply)} (nothing when null) or an
+   * error frame. For a {@code write} (send, edit, delete) a timeout is {@code unknown_outcome}.
+   */
   private <R> void ask(EntityRef<ConversationEntity.Command> entity, Class<R> type,
       Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command,
-      Function<R, ServerFrame> toFrame, String ref) {
+      Function<R, ServerFrame> toFrame, String ref, boolean write) {
     org.slf4j.Logger log = getContext().getLog();
     String conv = entity.getEntityId();
-    BiFunction<R, Throwable, Command> adapt = (r, failure) -> {
-      if (failure == null) {
+    BiFunction<R, Throwable, Command> adapt = (r, answer) -> {
+      if (answer == null) {
         return new Reply(toFrame.apply(r));
       }
+      Throwable failure = write ? Rejection.ofWrite(answer) : answer;
       ErrorCode code = Rejection.codeOf(failure);
       if (code == ErrorCode.FORBIDDEN) {
         // Audit trail for authorization failures (who tried what on which conversation).
         log.info("forbidden: user {} {} on conversation {}: {}", user, type.getSimpleName(), conv,
             Rejection.messageOf(failure));
       }
-      return new Reply(new ServerFrame.ErrorFrame(code, Rejection.messageOf(failure), ref));
+      return new Reply(new ServerFrame.ErrorFrame(code, Rejection.messageOf(failure), ref,
+          Rejection.retryAfterMsOf(failure)));
     };
     getContext().askWithStatus(type, entity, settings.askTimeout(), command::apply, adapt::apply);
   }
@@ -564,9 +569,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
         ref, retryAfterMs));
   }
 
-  /** Client mistakes and floods count; the server's own failures (unavailable, internal) do not. */
+  /** Client mistakes and floods count; the server's own state (unavailable, internal, overloaded, unknown_outcome) does not. */
   private void countError(ErrorCode code) {
-    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL) {
+    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL || code == ErrorCode.OVERLOADED
+        || code == ErrorCode.UNKNOWN_OUTCOME) {
       return;
     }
     long now = System.nanoTime();
