@@ -17,7 +17,7 @@ import org.slf4j.Logger;
  * drops commands unanswered, and the writes it keeps would be persisted long after their askers
  * gave up and told the client {@code unavailable}. Instead, the {@link Gate} in front of the entity
  * records when each write arrives (a ring of command and arrival time: no allocation per write
- * once the ring has grown) and refuses a new one at once when {@code max-queue} writes are waiting
+ * once the ring has grown to the burst size) and refuses a new one at once when {@code max-queue} writes are waiting
  * or the oldest has waited longer than {@code max-wait}; and the entity refuses, instead of
  * persisting, a write that it takes up after more than {@code max-wait} (see {@link #late}). So
  * every write is decided within {@code max-wait} of its arrival, and the caller's ask timeout is
@@ -28,7 +28,9 @@ import org.slf4j.Logger;
  * or its message was dropped by a restart's stash) is treated as late.
  */
 final class Admission {
-  private static final int INITIAL_CAPACITY = 16;
+  private static final int INITIAL_CAPACITY = 4;
+  private static final Object[] NONE = {};
+  private static final long[] NO_TIMES = {};
   private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
   private final String conversationId;
@@ -38,9 +40,13 @@ final class Admission {
   private final long retryAfterMs;
   private final Logger log;
 
-  /** The writes waiting, oldest at {@code head}; a null slot is one taken up out of order. */
-  private Object[] waiting = new Object[INITIAL_CAPACITY];
-  private long[] arrived = new long[INITIAL_CAPACITY];
+  /**
+   * The writes waiting, oldest at {@code head}; a null slot is one taken up out of order. Allocated
+   * at the first write and grown by doubling up to {@code max-queue}, never shrunk (an idle
+   * conversation holds none; one that had a burst keeps its slots until it passivates).
+   */
+  private Object[] waiting = NONE;
+  private long[] arrived = NO_TIMES;
   private int head;
   private int count;
 
@@ -60,7 +66,6 @@ final class Admission {
   boolean admit(Object write, long now) {
     trim(now);
     if (count >= maxQueue || (count > 0 && now - arrived[head] > maxWaitNanos)) {
-      refused(now);
       return false;
     }
     if (count == waiting.length) {
@@ -85,13 +90,9 @@ final class Admission {
         waiting[slot] = null;
         boolean late = now - arrived[slot] > maxWaitNanos;
         trim(now);
-        if (late) {
-          refused(now);
-        }
         return late;
       }
     }
-    refused(now);
     return true;
   }
 
@@ -100,8 +101,9 @@ final class Admission {
     return count;
   }
 
-  /** The answer to a refused write: nothing was stored, retry after the configured wait. */
+  /** The answer to a refused write (counted for the log): nothing was stored, retry after the configured wait. */
   <R> org.apache.pekko.pattern.StatusReply<R> refusal() {
+    refused(System.nanoTime());
     return Rejection.overloaded("conversation " + conversationId + " has too many messages waiting; nothing was stored",
         retryAfterMs);
   }
@@ -161,7 +163,8 @@ final class Admission {
     }
 
     @Override
-    public Behavior<Command> aroundReceive(TypedActorContext<Command> ctx, Command msg, ReceiveTarget<Command> target) {
+    public Behavior<Command> aroundReceive(TypedActorContext<Command> ctx, Command msg,
+        BehaviorInterceptor.ReceiveTarget<Command> target) {
       if (msg instanceof WriteCommand<?> w && !admission.admit(w, System.nanoTime())) {
         refuse(w);
         return Behaviors.same();

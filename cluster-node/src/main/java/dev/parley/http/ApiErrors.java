@@ -61,7 +61,7 @@ public final class ApiErrors {
   private static void logServerSide(ErrorCode code, Throwable t) {
     if (code == ErrorCode.INTERNAL) {
       log.error("request failed", t);
-    } else if (code == ErrorCode.UNAVAILABLE && t instanceof CodedFailure) {
+    } else if ((code == ErrorCode.UNAVAILABLE || code == ErrorCode.UNKNOWN_OUTCOME) && t instanceof CodedFailure) {
       log.warn("request failed: {}", t.toString(), t.getCause());
     }
   }

@@ -69,10 +69,12 @@ class OverloadTest {
   void tenTimesWhatAConversationSustainsGetsOnlyTruthfulAnswers() throws Exception {
     try (PostgresDatabase db = PostgresDatabase.create()) {
       // The per-user send rate and per-socket frame rate would refuse the flood before the
-      // conversation sees it; this test is about the conversation, so they are out of the way.
+      // conversation sees it, and a sender busy sending might be closed as a slow reader of its
+      // answers; this test is about the conversation, so those limits are out of the way.
       ParleyNode node = ParleyNode.start(TestNodes.postgres(db, dir, Map.of(
           "parley.session.send-rate", 1_000_000, "parley.session.send-burst", 1_000_000,
-          "parley.session.frame-rate", 1_000_000, "parley.session.frame-burst", 1_000_000)));
+          "parley.session.frame-rate", 1_000_000, "parley.session.frame-burst", 1_000_000,
+          "parley.session.max-outbound-queue", 1_000_000)));
       URI at = URI.create(node.httpUrl());
       try (TcpProxy proxy = new TcpProxy(at.getHost(), at.getPort())) {
         run(node, db, proxy);

@@ -115,6 +115,30 @@ class AdmissionTest {
   }
 
   @Test
+  void aWrappedRingGrowsInArrivalOrder() {
+    Admission ring = new Admission("c3", new AdmissionSettings(Duration.ofSeconds(1), 10, Duration.ofSeconds(1)),
+        NOPLogger.NOP_LOGGER);
+    Object[] w = new Object[7];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = new Object();
+    }
+    ring.admit(w[0], 0);
+    ring.admit(w[1], 1);
+    ring.admit(w[2], 2);
+    assertFalse(ring.late(w[0], 3));
+    assertFalse(ring.late(w[1], 3));
+    ring.admit(w[3], 4); // the last of the first 4 slots
+    ring.admit(w[4], 5); // wraps to the first slot
+    ring.admit(w[5], 6); // the ring is full now
+    ring.admit(w[6], 6); // grows from the wrapped ring, keeping the order
+    assertEquals(5, ring.waiting());
+    for (int i = 2; i < w.length; i++) {
+      assertFalse(ring.late(w[i], 7));
+      assertEquals(w.length - 1 - i, ring.waiting(), "taken in order, the head moves on each time");
+    }
+  }
+
+  @Test
   void theRefusalIsOverloadedWithItsWait() {
     StatusReply<Object> refusal = admission.refusal();
     assertTrue(refusal.isError());
