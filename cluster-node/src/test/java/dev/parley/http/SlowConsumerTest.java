@@ -65,10 +65,13 @@ class SlowConsumerTest {
             ParleySocket slow = cy.connect(ONCE.withReading(false), slowFrames).join()) {
           slow.subscribe(conv).get(10, TimeUnit.SECONDS);
           fast.subscribe(conv).get(10, TimeUnit.SECONDS);
-          // Fire and forget, all at once: the conversation refuses what it cannot store in time
-          // (overloaded), and the sender repeats those (same clientMsgId) until every one is stored.
+          // At most 8 sends unanswered (the sender's own answers must not fill its outbound queue of
+          // 16); one the conversation refuses as overloaded is repeated with the same clientMsgId.
+          java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(8);
           for (int i = 1; i <= count; i++) {
-            sendUntilStored(sender, new ClientFrame.SendFrame(conv, java.util.UUID.randomUUID().toString(), text));
+            window.acquire();
+            sendUntilStored(sender, new ClientFrame.SendFrame(conv, java.util.UUID.randomUUID().toString(), text))
+                .whenComplete((ack, failure) -> window.release());
           }
           for (long seq = 1; seq <= count; seq++) {
             assertEquals(seq, fastFrames.next(ServerFrame.MessageFrame.class, WAIT).message().seq());
