@@ -8,10 +8,17 @@ import dev.parley.protocol.ServerFrame;
 /**
  * Every failure the client reports: the protocol's stable {@link ErrorCode} and the server's
  * client-safe message, from a REST error body ({@link #httpStatus()} set), a WebSocket {@code error}
- * frame ({@link #ref()} set; {@link #retryAfterMs()} when waiting helps, in bodies and frames) or a refused
- * WebSocket upgrade (the HTTP status of the refusal). When no answer came from the server at all
- * (connection refused, socket lost before the answer, interrupted) the code is
+ * frame ({@link #ref()} set; {@link #retryAfterMs()} when waiting helps — {@code rate_limited},
+ * {@code overloaded}, a busy {@code unavailable} — in bodies and frames) or a refused WebSocket upgrade
+ * (the HTTP status of the refusal). When no answer came from the server at all (connection refused,
+ * socket lost before the answer, interrupted) the code is
  * {@link ErrorCode#UNAVAILABLE}, {@link #fromServer()} is false and the cause holds the I/O error.
+ *
+ * <p>What a failed send, edit or delete means (docs/protocol.md §5): an error from the server
+ * ({@link #fromServer()}) stored nothing, except {@link ErrorCode#UNKNOWN_OUTCOME}: the server does
+ * not know, so repeat it (a send with the same {@code clientMsgId}; the server stores it at most
+ * once). {@link ErrorCode#OVERLOADED} stored nothing: repeat it after {@link #retryAfterMs()}. A
+ * failure with {@link #fromServer()} false after the request was written is unknown as well.
  */
 public final class ParleyException extends RuntimeException {
   private final ErrorCode code;
@@ -71,7 +78,7 @@ public final class ParleyException extends RuntimeException {
     return ref;
   }
 
-  /** When the server said waiting helps ({@code rate_limited}, a busy {@code unavailable}): how long to wait; null otherwise. */
+  /** When the server said waiting helps ({@code rate_limited}, {@code overloaded}, a busy {@code unavailable}): how long to wait; null otherwise. */
   public Long retryAfterMs() {
     return retryAfterMs;
   }
@@ -102,6 +109,7 @@ public final class ParleyException extends RuntimeException {
       case 422 -> ErrorCode.LIMIT_EXCEEDED;
       case 429 -> ErrorCode.RATE_LIMITED;
       case 503 -> ErrorCode.UNAVAILABLE;
+      case 504 -> ErrorCode.UNKNOWN_OUTCOME;
       default -> ErrorCode.INTERNAL;
     };
   }

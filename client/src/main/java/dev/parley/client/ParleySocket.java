@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Requests and answers.</b> Frames that have an answer ({@code subscribe}, {@code send},
  * {@code history}, {@code edit}, {@code delete}) return a {@link CompletableFuture} that completes with
  * the answering frame, matched by a {@code ref} the socket picks (refs starting {@code parley:} are the
- * socket's), or fails with a {@link ParleyException} carrying the {@code error} frame's code. Frames
+ * socket's), or fails with a {@link ParleyException} carrying the {@code error} frame's code (and its
+ * {@code retryAfterMs} for {@code overloaded} and {@code rate_limited}). An {@code error} answer ends the
+ * request: it is never resent, and for a send it means nothing was stored, except
+ * {@code unknown_outcome} (repeat the send with the same {@code clientMsgId}). Frames
  * without an answer ({@code read}, {@code delivered}, {@code typing}, {@code unsubscribe}) complete when
  * written. Every frame the server sends, answers included, also goes to the {@link SocketListener}, in
  * arrival order, from the socket's I/O thread; {@link FrameQueue} is a listener to poll from a thread.

@@ -51,6 +51,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * never lost; a retried send after a restart or a move still gets the original ack), and snapshots
  * every {@code snapshot-every} events keep recovery short. Lost: read positions moved since the last
  * flush (see {@link WriteBehind}) and the live feed (hubs subscribe again).
+ *
+ * <p>Under overload a send, edit or delete is refused with {@code overloaded} before it is persisted
+ * ({@link Admission}): each is either stored and acknowledged, or refused and not stored, within
+ * {@code admission.max-wait} of its arrival plus its persist.
  */
 public final class ConversationEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ConversationEntity.Command, ConversationEntity.Event,
@@ -101,19 +105,25 @@ public final class ConversationEntity
       String requester, String userId, ActorRef<StatusReply<Summary>> replyTo)
       implements ReplyingCommand<Summary> {}
 
+  /**
+   * A write clients make at their own pace (send, edit, delete): refused with {@code overloaded},
+   * before anything is persisted, when it would wait too long ({@link Admission}).
+   */
+  public sealed interface WriteCommand<R> extends ReplyingCommand<R> {}
+
   /** Posts a message; (sender, clientMsgId) makes it idempotent. */
   public record PostMessage(String sender, String clientMsgId, String text, List<Attachment> attachments,
       ActorRef<StatusReply<MessageAccepted>> replyTo)
-      implements ReplyingCommand<MessageAccepted> {}
+      implements WriteCommand<MessageAccepted> {}
 
   /** Replaces the text of one's own message in the recent window. */
   public record EditMessage(
       String requester, long seq, String text, ActorRef<StatusReply<Message>> replyTo)
-      implements ReplyingCommand<Message> {}
+      implements WriteCommand<Message> {}
 
   /** Deletes one's own message (or any, for an owner/admin) in the recent window; a tombstone keeps its seq. */
   public record DeleteMessage(String requester, long seq, ActorRef<StatusReply<Message>> replyTo)
-      implements ReplyingCommand<Message> {}
+      implements WriteCommand<Message> {}
 
   /** Raises the user's read position to upTo (clamped to the last seq); lower values are ignored. */
   public record MarkRead(String user, long upTo, ActorRef<StatusReply<ReadPosition>> replyTo)
@@ -286,8 +296,11 @@ public final class ConversationEntity
 
   static Behavior<Command> create(String conversationId, ConversationSettings settings,
       ConversationServices services, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConversationEntity(
-        conversationId, settings, services, clock, ctx, timers, shard)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Admission admission = new Admission(conversationId, settings.admission(), ctx.getLog());
+      return Admission.guard(admission,
+          new ConversationEntity(conversationId, settings, services, clock, ctx, timers, shard, admission));
+    }));
   }
 
   public static PersistenceId persistenceIdOf(String conversationId) {
@@ -308,10 +321,11 @@ public final class ConversationEntity
   private final LiveFeed live;
   private final WriteBehind writeBehind;
   private final ReadPositions positions;
+  private final Admission admission;
 
   private ConversationEntity(String conversationId, ConversationSettings settings, ConversationServices services,
       Clock clock, ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      ActorRef<ClusterSharding.ShardCommand> shard) {
+      ActorRef<ClusterSharding.ShardCommand> shard, Admission admission) {
     super(persistenceIdOf(conversationId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.conversationId = conversationId;
@@ -319,6 +333,7 @@ public final class ConversationEntity
     this.clock = clock;
     this.ctx = ctx;
     this.shard = shard;
+    this.admission = admission;
     this.tags = Set.of("conversation-" + Math.floorMod(conversationId.hashCode(), TAG_COUNT));
     this.writeBehind = new WriteBehind(conversationId, ctx, timers, services.receipts(), services.cache(),
         services.writeBehind(), clock);
@@ -425,12 +440,24 @@ public final class ConversationEntity
         .onAnyCommand((s, c) -> c instanceof ReplyingCommand<?> r ? notFound(r)
             : Effect().none().thenRun(st -> passivateSelf()).thenNoReply());
     CommandHandlerWithReply<Command, Event, ConversationState> handler = b.build();
-    // Until the stored positions are back, every command but the load's own and passivation waits.
-    return (state, command) -> !writeBehind.positionsLoaded() && state instanceof Active
-        && !(command instanceof Internal.PositionsLoaded || command == Internal.Signal.LOAD_POSITIONS
-            || command instanceof Passivate)
-        ? Effect().stash()
-        : handler.apply(state, command);
+    return (state, command) -> {
+      // Until the stored positions are back, every command but the load's own and passivation waits.
+      if (!writeBehind.positionsLoaded() && state instanceof Active
+          && !(command instanceof Internal.PositionsLoaded || command == Internal.Signal.LOAD_POSITIONS
+              || command instanceof Passivate)) {
+        return Effect().stash();
+      }
+      // A write taken up after waiting too long is refused unstored, unless its answer stores nothing anyway.
+      if (command instanceof WriteCommand<?> w && admission.late(w, System.nanoTime()) && state instanceof Active a
+          && !(w instanceof PostMessage p && Decisions.earlierSend(a, p) != null)) {
+        return overloaded(w);
+      }
+      return handler.apply(state, command);
+    };
+  }
+
+  private <R> ReplyEffect<Event, ConversationState> overloaded(WriteCommand<R> c) {
+    return Effect().reply(c.replyTo(), admission.refusal());
   }
 
   private ReplyEffect<Event, ConversationState> onPost(Active s, PostMessage c) {

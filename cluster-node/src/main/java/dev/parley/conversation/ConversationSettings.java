@@ -24,7 +24,10 @@ import java.time.Duration;
  * @param snapshotEvery    events between snapshots
  * @param snapshotsToKeep  snapshots retained (older ones are deleted)
  * @param shardingRole     cluster role that hosts conversations; empty = every node
- * @param askTimeout       how long callers wait for the entity
+ * @param askTimeout       how long callers wait for the entity; longer than {@code admission.maxWait} by at least
+ *                         {@link #MIN_PERSIST_ALLOWANCE}, so that a write the entity took up is answered in time
+ *                         unless its persist stalls (then the caller answers {@code unknown_outcome})
+ * @param admission        when writes are refused with {@code overloaded} instead of waiting (see {@link Admission})
  */
 public record ConversationSettings(
     int privateLimit,
@@ -43,7 +46,21 @@ public record ConversationSettings(
     int snapshotEvery,
     int snapshotsToKeep,
     String shardingRole,
-    Duration askTimeout) {
+    Duration askTimeout,
+    AdmissionSettings admission) {
+
+  /** What the ask timeout must leave, beyond the longest admitted wait, for the persist and the hops. */
+  public static final Duration MIN_PERSIST_ALLOWANCE = Duration.ofSeconds(1);
+
+  /** The settings with the default admission control. */
+  public ConversationSettings(int privateLimit, int smallGroupLimit, int largeGroupLimit, int channelLimit,
+      int maxTextLength, int maxAttachments, int maxNameLength, int maxIdLength, int recentWindow, int dedupWindow,
+      int maxMembersPerRequest, int maxUrlLength, int maxHistoryPage, int snapshotEvery, int snapshotsToKeep,
+      String shardingRole, Duration askTimeout) {
+    this(privateLimit, smallGroupLimit, largeGroupLimit, channelLimit, maxTextLength, maxAttachments, maxNameLength,
+        maxIdLength, recentWindow, dedupWindow, maxMembersPerRequest, maxUrlLength, maxHistoryPage, snapshotEvery,
+        snapshotsToKeep, shardingRole, askTimeout, AdmissionSettings.DEFAULTS);
+  }
 
   public ConversationSettings {
     if (smallGroupLimit < 3 || largeGroupLimit <= smallGroupLimit) {
@@ -55,6 +72,11 @@ public record ConversationSettings(
         || maxMembersPerRequest < 1 || maxUrlLength < 16 || channelLimit < 0) {
       throw new IllegalArgumentException("parley.conversation: every size must be >= 1 (max-attachments >= 0, "
           + "max-url-length >= 16, limits.channel >= 0 where 0 is unlimited)");
+    }
+    if (askTimeout.compareTo(admission.maxWait().plus(MIN_PERSIST_ALLOWANCE)) < 0) {
+      throw new IllegalArgumentException("parley.conversation.ask-timeout (" + askTimeout + ") must exceed "
+          + "admission.max-wait (" + admission.maxWait() + ") by at least " + MIN_PERSIST_ALLOWANCE
+          + ", or writes the conversation will store are answered unknown_outcome");
     }
   }
 
@@ -79,7 +101,8 @@ public record ConversationSettings(
         c.getInt("snapshot-every"),
         c.getInt("snapshots-to-keep"),
         c.getString("sharding-role"),
-        c.getDuration("ask-timeout"));
+        c.getDuration("ask-timeout"),
+        AdmissionSettings.fromConfig(root));
   }
 
   /** The most members a conversation of this tier may hold; {@link Integer#MAX_VALUE} when unlimited. */

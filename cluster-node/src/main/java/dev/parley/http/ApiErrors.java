@@ -36,7 +36,8 @@ public final class ApiErrors {
       case CONFLICT, NOT_EDITABLE -> StatusCodes.CONFLICT;
       case LIMIT_EXCEEDED -> StatusCodes.UNPROCESSABLE_ENTITY;
       case RATE_LIMITED -> StatusCodes.TOO_MANY_REQUESTS;
-      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, OVERLOADED -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNKNOWN_OUTCOME -> StatusCodes.GATEWAY_TIMEOUT;
       case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
     };
   }
@@ -81,7 +82,7 @@ public final class ApiErrors {
   private static void logServerSide(ErrorCode code, Throwable t) {
     if (code == ErrorCode.INTERNAL) {
       log.error("request failed", t);
-    } else if (code == ErrorCode.UNAVAILABLE && t instanceof CodedFailure) {
+    } else if ((code == ErrorCode.UNAVAILABLE || code == ErrorCode.UNKNOWN_OUTCOME) && t instanceof CodedFailure) {
       log.warn("request failed: {}", t.toString(), t.getCause());
     }
   }

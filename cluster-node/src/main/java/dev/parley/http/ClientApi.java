@@ -177,7 +177,7 @@ public final class ClientApi extends AllDirectives {
         ? privateId(user, members.get(0))
         : UUID.randomUUID().toString();
     return requireUsers(members)
-        .thenCompose(v -> this.<Summary>ask(id, rt -> new ConversationEntity.Create(user, r.type(), r.name(), members, rt)))
+        .thenCompose(v -> this.<Summary>write(id, rt -> new ConversationEntity.Create(user, r.type(), r.name(), members, rt)))
         .thenCompose(summary -> {
           Map<String, Role> roles = new java.util.LinkedHashMap<>();
           roles.put(user, Role.OWNER);
@@ -193,13 +193,13 @@ public final class ClientApi extends AllDirectives {
 
   private CompletionStage<ConversationInfo> addMembers(String user, String conv, AddMembersRequest r) {
     return requireUsers(r.userIds())
-        .thenCompose(v -> this.<Summary>ask(conv, rt -> new ConversationEntity.AddMembers(user, r.userIds(), r.role(), rt)))
+        .thenCompose(v -> this.<Summary>write(conv, rt -> new ConversationEntity.AddMembers(user, r.userIds(), r.role(), rt)))
         .thenCompose(s -> deps.membership().awaitProjected(conv, r.userIds(), List.of()))
         .thenCompose(v -> info(user, conv));
   }
 
   private CompletionStage<Object> removeMember(String user, String conv, String member) {
-    return this.<Summary>ask(conv, rt -> new ConversationEntity.RemoveMember(user, member, rt))
+    return this.<Summary>write(conv, rt -> new ConversationEntity.RemoveMember(user, member, rt))
         .thenCompose(s -> deps.membership().awaitProjected(conv, List.of(), List.of(member)))
         .thenApply(v -> null);
   }
@@ -255,6 +255,12 @@ public final class ClientApi extends AllDirectives {
   private <R> CompletionStage<R> ask(String conv, Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command) {
     EntityRef<ConversationEntity.Command> entity = deps.sharding().entityRefFor(ConversationEntity.ENTITY_KEY, conv);
     return entity.askWithStatus(command::apply, deps.askTimeout());
+  }
+
+  /** {@link #ask} for a create, add or remove: a timeout leaves the outcome unknown ({@code unknown_outcome}, 504). */
+  private <R> CompletionStage<R> write(String conv, Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command) {
+    return this.<R>ask(conv, command).exceptionallyCompose(f -> CompletableFuture.failedStage(
+        dev.parley.conversation.Rejection.ofWrite(f)));
   }
 
   // -- WebSocket ----------------------------------------------------------------------------------

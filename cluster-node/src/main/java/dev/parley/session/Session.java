@@ -139,9 +139,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final String user;
   private final String token;
   private final ClientSocket socket;
+  private final ErrorBudget errors;
   private final TokenBucket frames;
   private final TokenBucket sends;
-  private final ArrayDeque<Long> errors = new ArrayDeque<>();
   /** Per limiter: when the client was last told it may try again (System.nanoTime); see rateLimited. */
   private long framesRetryAt, sendsRetryAt;
   private final Map<String, Sub> subs = new HashMap<>();
@@ -159,6 +159,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.user = user;
     this.token = token;
     this.socket = socket;
+    this.errors = new ErrorBudget(settings.maxErrorsPerMinute());
     this.frames = new TokenBucket(settings.frameRate(), settings.frameBurst(), System.nanoTime());
     this.sends = node.registry().sendBucket(user);
     node.registry().register(ctx.getSelf(), token);
@@ -296,14 +297,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       ask(entity, ConversationEntity.MessageAccepted.class,
           r -> new ConversationEntity.PostMessage(user, f.clientMsgId(), f.text(), f.attachments(), r),
           a -> new ServerFrame.AckFrame(f.ref(), conv, a.clientMsgId(), a.seq(), a.messageId(), a.at(), a.duplicate()),
-          f.ref());
+          f.ref(), true);
     } else if (frame instanceof ClientFrame.ReadFrame f) {
       ask(entity, ConversationEntity.ReadPosition.class,
           r -> new ConversationEntity.MarkRead(user, f.upTo(), r),
-          p -> new ServerFrame.UnreadFrame(conv, p.unread(), p.lastSeq()), f.ref());
+          p -> new ServerFrame.UnreadFrame(conv, p.unread(), p.lastSeq()), f.ref(), false);
     } else if (frame instanceof ClientFrame.DeliveredFrame f) {
       ask(entity, ConversationEntity.ReadPosition.class,
-          r -> new ConversationEntity.MarkDelivered(user, f.upTo(), r), p -> null, f.ref());
+          r -> new ConversationEntity.MarkDelivered(user, f.upTo(), r), p -> null, f.ref(), false);
     } else if (frame instanceof ClientFrame.SubscribeFrame f) {
       subscribe(f);
     } else if (frame instanceof ClientFrame.UnsubscribeFrame f) {
@@ -331,37 +332,42 @@ public final class Session extends AbstractBehavior<Session.Command> {
         lastTyping.clear();
       }
       lastTyping.put(conv, now);
-      ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref());
+      ask(entity, org.apache.pekko.Done.class, r -> new ConversationEntity.Typing(user, r), d -> null, f.ref(), false);
     } else if (frame instanceof ClientFrame.EditFrame f) {
       // The editor always gets an answer carrying its ref; subscribers (the editor's other sockets
       // included) get the fan-out copy without one.
       ask(entity, Message.class, r -> new ConversationEntity.EditMessage(user, f.seq(), f.text(), r),
           m -> new ServerFrame.EditedFrame(f.ref(), conv, m.seq(), m.text(), user,
-              m.editedAt() != null ? m.editedAt() : m.at()), f.ref());
+              m.editedAt() != null ? m.editedAt() : m.at()), f.ref(), true);
     } else if (frame instanceof ClientFrame.DeleteFrame f) {
       ask(entity, Message.class, r -> new ConversationEntity.DeleteMessage(user, f.seq(), r),
           m -> new ServerFrame.DeletedFrame(f.ref(), conv, m.seq(), user, m.editedAt() != null ? m.editedAt() : m.at()),
-          f.ref());
+          f.ref(), true);
     }
   }
 
-  /** Asks the conversation and answers the client with {@code toFrame(reply)} (nothing when null) or an error frame. */
+  /**
+   * Asks the conversation and answers the client with {@code toFrame(reply)} (nothing when null) or an
+   * error frame. For a {@code write} (send, edit, delete) a timeout is {@code unknown_outcome}.
+   */
   private <R> void ask(EntityRef<ConversationEntity.Command> entity, Class<R> type,
       Function<ActorRef<StatusReply<R>>, ConversationEntity.Command> command,
-      Function<R, ServerFrame> toFrame, String ref) {
+      Function<R, ServerFrame> toFrame, String ref, boolean write) {
     org.slf4j.Logger log = getContext().getLog();
     String conv = entity.getEntityId();
-    BiFunction<R, Throwable, Command> adapt = (r, failure) -> {
-      if (failure == null) {
+    BiFunction<R, Throwable, Command> adapt = (r, answer) -> {
+      if (answer == null) {
         return new Reply(toFrame.apply(r));
       }
+      Throwable failure = write ? Rejection.ofWrite(answer) : answer;
       ErrorCode code = Rejection.codeOf(failure);
       if (code == ErrorCode.FORBIDDEN) {
         // Audit trail for authorization failures (who tried what on which conversation).
         log.info("forbidden: user {} {} on conversation {}: {}", user, type.getSimpleName(), conv,
             Rejection.messageOf(failure));
       }
-      return new Reply(new ServerFrame.ErrorFrame(code, Rejection.messageOf(failure), ref));
+      return new Reply(new ServerFrame.ErrorFrame(code, Rejection.messageOf(failure), ref,
+          Rejection.retryAfterMsOf(failure)));
     };
     getContext().askWithStatus(type, entity, settings.askTimeout(), command::apply, adapt::apply);
   }
@@ -575,17 +581,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
   }
 
-  /** Client mistakes and floods count; the server's own failures (unavailable, internal) do not. */
   private void countError(ErrorCode code) {
-    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL) {
-      return;
-    }
-    long now = System.nanoTime();
-    errors.addLast(now);
-    while (!errors.isEmpty() && now - errors.peekFirst() > Duration.ofMinutes(1).toNanos()) {
-      errors.pollFirst();
-    }
-    if (errors.size() > settings.maxErrorsPerMinute()) {
+    if (errors.spent(code, System.nanoTime())) {
       socket.send(ProtocolCodec.write(new ServerFrame.ErrorFrame(code, "too many errors; closing", null)));
       close(CLOSE_POLICY, "too many errors");
     }

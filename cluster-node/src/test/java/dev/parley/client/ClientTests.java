@@ -3,6 +3,9 @@ package dev.parley.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ServerFrame;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,5 +27,25 @@ public final class ClientTests {
   /** The error {@code future} fails with (within 10 s); an AssertionError when it succeeds. */
   public static ParleyException failure(CompletableFuture<?> future) {
     return ParleyException.unwrap(assertThrows(Exception.class, () -> future.get(10, TimeUnit.SECONDS)));
+  }
+
+  /**
+   * Sends {@code frame} as docs/protocol.md §5 says a client should: an {@code overloaded} or
+   * {@code unknown_outcome} answer is repeated with the same {@code clientMsgId} (after
+   * {@code retryAfterMs}, else 200 ms) until it is acked; any other error fails the future.
+   */
+  public static CompletableFuture<ServerFrame.AckFrame> sendUntilStored(ParleySocket socket, ClientFrame.SendFrame frame) {
+    return socket.send(frame).handle((ack, failure) -> {
+      if (failure == null) {
+        return CompletableFuture.completedFuture(ack);
+      }
+      ParleyException e = ParleyException.unwrap(failure);
+      if (e.code() != ErrorCode.OVERLOADED && e.code() != ErrorCode.UNKNOWN_OUTCOME) {
+        return CompletableFuture.<ServerFrame.AckFrame>failedFuture(e);
+      }
+      long wait = e.retryAfterMs() != null ? e.retryAfterMs() : 200;
+      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
+          .thenCompose(v -> sendUntilStored(socket, frame));
+    }).thenCompose(f -> f);
   }
 }

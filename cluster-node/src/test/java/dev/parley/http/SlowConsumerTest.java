@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import static dev.parley.client.ClientTests.sendUntilStored;
 import static dev.parley.client.ClientTests.signUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +15,7 @@ import dev.parley.client.ParleySession;
 import dev.parley.client.ParleySocket;
 import dev.parley.client.SocketEvent;
 import dev.parley.client.SocketOptions;
+import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ServerFrame;
 import java.nio.file.Path;
@@ -63,9 +65,13 @@ class SlowConsumerTest {
             ParleySocket slow = cy.connect(ONCE.withReading(false), slowFrames).join()) {
           slow.subscribe(conv).get(10, TimeUnit.SECONDS);
           fast.subscribe(conv).get(10, TimeUnit.SECONDS);
-          // Fire and forget: under this load an ack may time out ("unavailable") although the message was stored.
+          // At most 8 sends unanswered (the sender's own answers must not fill its outbound queue of
+          // 16); one the conversation refuses as overloaded is repeated with the same clientMsgId.
+          java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(8);
           for (int i = 1; i <= count; i++) {
-            sender.send(conv, text);
+            window.acquire();
+            sendUntilStored(sender, new ClientFrame.SendFrame(conv, java.util.UUID.randomUUID().toString(), text))
+                .whenComplete((ack, failure) -> window.release());
           }
           for (long seq = 1; seq <= count; seq++) {
             assertEquals(seq, fastFrames.next(ServerFrame.MessageFrame.class, WAIT).message().seq());

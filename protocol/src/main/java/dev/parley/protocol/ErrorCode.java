@@ -18,6 +18,10 @@ public enum ErrorCode {
   NOT_EDITABLE("not_editable"),
   NOT_IN_MEMORY("not_in_memory"),
   RATE_LIMITED("rate_limited"),
+  /** A conversation refused a send, edit or delete before storing it (too much waiting); comes with {@code retryAfterMs}. */
+  OVERLOADED("overloaded"),
+  /** A send, edit or delete got no answer in time: it may or may not be stored; repeat it (same {@code clientMsgId}). */
+  UNKNOWN_OUTCOME("unknown_outcome"),
   UNAVAILABLE("unavailable"),
   INTERNAL("internal");
 
