@@ -25,7 +25,8 @@ final class KillUnderLoad {
       Senders.Instants at = senders.drive(size, () -> node.process().kill(), node::launch);
       long ackedBefore = senders.ledger.ackedSentBetween(Long.MIN_VALUE, at.began());
       double restartMs = (at.ended() - at.ending()) / 1e6;
-      double resumeMs = senders.ledger.firstAckAfterMs(at.began());
+      // The old process is dead once kill() returns (at.ending()): any later ack is the new node's.
+      double resumeMs = senders.ledger.firstAckAfterMs(at.began(), at.ending());
       Senders.Verdict v = senders.settle(Duration.ofSeconds(60));
       f.figure("ackedBeforeKill", ackedBefore).figure("restartMs", restartMs).figure("killToFirstAckMs", resumeMs);
       Senders.report(f, v);

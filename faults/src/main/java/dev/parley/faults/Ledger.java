@@ -112,8 +112,16 @@ final class Ledger {
 
   /** Milliseconds from {@code since} (System.nanoTime) to the first ack that arrived after it; NaN if none. */
   double firstAckAfterMs(long since) {
-    return entries.stream().filter(e -> e.acked() && e.answeredAt > since).mapToLong(e -> e.answeredAt).min()
-        .stream().mapToDouble(t -> (t - since) / 1e6).findFirst().orElse(Double.NaN);
+    return firstAckAfterMs(since, since);
+  }
+
+  /**
+   * Milliseconds from {@code from} to the first ack that arrived after {@code after} (both System.nanoTime,
+   * {@code after} not before {@code from}); NaN if none.
+   */
+  double firstAckAfterMs(long from, long after) {
+    return entries.stream().filter(e -> e.acked() && e.answeredAt > after).mapToLong(e -> e.answeredAt).min()
+        .stream().mapToDouble(t -> (t - from) / 1e6).findFirst().orElse(Double.NaN);
   }
 
   /** What resending the unacknowledged sends found. */

@@ -73,9 +73,9 @@ final class ReconnectStorm {
     }
   }
 
-  static Findings run(int clients) throws Exception {
+  static Findings run(int count) throws Exception {
     Map<String, Long> errors = new ConcurrentHashMap<>();
-    int n = clients - clients % 2;
+    int n = count - count % 2;
     Findings f = new Findings("reconnect storm", n + " sockets (one per user) through a TCP proxy, all dropped "
         + "at once; one message posted to each of their " + n / 2 + " conversations while away; they reconnect "
         + "with the client library's default backoff and resume");
