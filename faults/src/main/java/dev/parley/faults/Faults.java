@@ -114,7 +114,9 @@ public final class Faults {
       List<Findings> all = new ArrayList<>();
       for (Scenario s : scenarios) {
         Findings f = s.run().run(full, scenarios.size() == 1 ? count : null);
-        System.out.println(FaultReport.markdown(List.of(f)));
+        if (scenarios.size() > 1) {
+          System.out.println(FaultReport.markdown(List.of(f))); // progress: the whole table follows at the end
+        }
         all.add(f);
       }
       Map<String, String> parameters = new LinkedHashMap<>();

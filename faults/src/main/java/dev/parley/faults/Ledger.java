@@ -124,8 +124,8 @@ final class Ledger {
         .stream().mapToDouble(t -> (t - from) / 1e6).findFirst().orElse(Double.NaN);
   }
 
-  /** What resending the unacknowledged sends found. */
-  record Resend(int resent, int storedAlready, int stillFailing) {}
+  /** What resending the unacknowledged sends found; {@code firstAckAt}: System.nanoTime of its first ack (0: none). */
+  record Resend(int resent, int storedAlready, int stillFailing, long firstAckAt) {}
 
   /**
    * Sends every send without an ack again, same {@code clientMsgId}, on the socket {@code socketFor}
@@ -137,6 +137,7 @@ final class Ledger {
     int resent = 0;
     int stored = 0;
     int failing = 0;
+    long firstAckAt = 0;
     for (Entry e : entries) {
       if (e.acked()) {
         continue;
@@ -155,9 +156,10 @@ final class Ledger {
       } else {
         e.seq = ack.seq();
         stored += ack.duplicate() ? 1 : 0;
+        firstAckAt = firstAckAt == 0 ? System.nanoTime() : firstAckAt;
       }
     }
-    return new Resend(resent, stored, failing);
+    return new Resend(resent, stored, failing, firstAckAt);
   }
 
   /** What the checker found in history. */
