@@ -4,8 +4,6 @@ import dev.parley.protocol.ProtocolCodec;
 import dev.parley.protocol.bench.BenchReport;
 import dev.parley.protocol.bench.BenchReport.Measurement;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,17 +48,7 @@ public final class Reports {
         pg = "unknown (" + e.getMessage() + ")";
       }
     }
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "unknown";
-    }
-    long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getTotalMemorySize();
-    return new BenchReport.Machine(host, Runtime.getRuntime().availableProcessors(), memory,
-        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-        System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), pg);
+    return BenchReport.Machine.here(pg);
   }
 
   /** Labels (or any string map) in the order given: key, value, key, value, ... */

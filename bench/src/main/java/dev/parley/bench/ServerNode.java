@@ -2,14 +2,13 @@ package dev.parley.bench;
 
 import dev.parley.protocol.bench.BenchReport;
 import dev.parley.testkit.NodeProcess;
+import dev.parley.testkit.TempDirs;
 import dev.parley.testkit.TestDatabase;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -116,7 +115,7 @@ final class ServerNode implements AutoCloseable {
         forgetRedisKeys();
       } finally {
         db.close();
-        deleteTree(dataDir);
+        TempDirs.delete(dataDir);
       }
     }
   }
@@ -131,14 +130,6 @@ final class ServerNode implements AutoCloseable {
       }
     } finally {
       client.shutdown();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

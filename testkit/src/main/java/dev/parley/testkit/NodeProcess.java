@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * {@code -D} system properties, which the node's config honours over its files. Up once it prints its
  * "client API" and "metrics" lines (the client port, and the operator port that serves health,
  * cluster state and metrics). {@link #stop()} is SIGTERM (coordinated shutdown, final flush), {@link #kill()}
- * SIGKILL (a real crash: no shutdown hook runs).
+ * SIGKILL (a real crash: no shutdown hook runs), {@link #pause()} and {@link #resume()} SIGSTOP and
+ * SIGCONT (a frozen process whose sockets stay open, as in a long GC pause).
  */
 public final class NodeProcess implements AutoCloseable {
   public static final String MAIN_CLASS = "dev.parley.app.Main";
@@ -116,6 +117,11 @@ public final class NodeProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** Whether the process is still running (paused counts as running). */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Where its client API listens, e.g. {@code http://127.0.0.1:41234} (REST under /api, WebSocket at /ws). */
   public String httpUrl() {
     return httpUrl;
@@ -142,6 +148,25 @@ public final class NodeProcess implements AutoCloseable {
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       kill();
+    }
+  }
+
+  /** SIGSTOP: the JVM stops where it is, its sockets open and unanswered, until {@link #resume()}. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a {@linkplain #pause() paused} JVM runs on; its timers that fell due meanwhile fire at once. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  /** Sends {@code kill -<name>} to this process only (by its pid). */
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+    String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + ": " + said);
     }
   }
 

@@ -47,7 +47,22 @@ public record BenchReport(int schema, String scenario, String title, Instant sta
    * @param cores       available processors
    * @param memoryBytes physical memory
    */
-  public record Machine(String host, int cores, long memoryBytes, String os, String jvm, String postgres) {}
+  public record Machine(String host, int cores, long memoryBytes, String os, String jvm, String postgres) {
+    /** The box this JVM runs on, with the given PostgreSQL version (null: not asked). */
+    public static Machine here(String postgres) {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "unknown";
+      }
+      long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+          .getOperatingSystemMXBean()).getTotalMemorySize();
+      return new Machine(host, Runtime.getRuntime().availableProcessors(), memory,
+          System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+          System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), postgres);
+    }
+  }
 
   /**
    * One row of figures.
