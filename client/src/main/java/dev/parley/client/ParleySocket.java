@@ -138,6 +138,27 @@ public final class ParleySocket implements AutoCloseable {
         nextRef()), ServerFrame.AckFrame.class);
   }
 
+  /**
+   * Sends as docs/protocol.md §5 says a client should: an answer {@code overloaded} (nothing stored)
+   * or {@code unknown_outcome} (maybe stored) is repeated with the same {@code clientMsgId} after
+   * its {@code retryAfterMs} (200 ms when none), until the conversation acks it (possibly as a
+   * duplicate) or refuses it with any other code, which fails the future.
+   */
+  public CompletableFuture<ServerFrame.AckFrame> sendUntilStored(ClientFrame.SendFrame frame) {
+    return send(frame).handle((ack, failure) -> {
+      if (failure == null) {
+        return CompletableFuture.completedFuture(ack);
+      }
+      ParleyException e = ParleyException.unwrap(failure);
+      if (e.code() != ErrorCode.OVERLOADED && e.code() != ErrorCode.UNKNOWN_OUTCOME) {
+        return CompletableFuture.<ServerFrame.AckFrame>failedFuture(e);
+      }
+      long wait = e.retryAfterMs() != null ? e.retryAfterMs() : 200;
+      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
+          .thenCompose(v -> sendUntilStored(frame));
+    }).thenCompose(f -> f);
+  }
+
   /** One page of history over the socket: older than {@code beforeSeq} or newer than {@code afterSeq}. */
   public CompletableFuture<HistoryPage> history(String conv, Long beforeSeq, Long afterSeq, Integer limit) {
     return request(new ClientFrame.HistoryFrame(conv, beforeSeq, afterSeq, limit, nextRef()),

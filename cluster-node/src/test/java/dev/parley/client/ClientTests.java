@@ -35,17 +35,6 @@ public final class ClientTests {
    * {@code retryAfterMs}, else 200 ms) until it is acked; any other error fails the future.
    */
   public static CompletableFuture<ServerFrame.AckFrame> sendUntilStored(ParleySocket socket, ClientFrame.SendFrame frame) {
-    return socket.send(frame).handle((ack, failure) -> {
-      if (failure == null) {
-        return CompletableFuture.completedFuture(ack);
-      }
-      ParleyException e = ParleyException.unwrap(failure);
-      if (e.code() != ErrorCode.OVERLOADED && e.code() != ErrorCode.UNKNOWN_OUTCOME) {
-        return CompletableFuture.<ServerFrame.AckFrame>failedFuture(e);
-      }
-      long wait = e.retryAfterMs() != null ? e.retryAfterMs() : 200;
-      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
-          .thenCompose(v -> sendUntilStored(socket, frame));
-    }).thenCompose(f -> f);
+    return socket.sendUntilStored(frame);
   }
 }

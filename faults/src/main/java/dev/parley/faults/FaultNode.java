@@ -91,6 +91,9 @@ final class FaultNode implements AutoCloseable {
       s.put("parley.session.frame-rate", "100000");
       s.put("parley.session.frame-burst", "100000");
       s.put("parley.session.max-errors-per-minute", "100000");
+      // Setup logs in hundreds of users from one address at once: lift the per-address login cap.
+      s.put("parley.auth.password-pool.per-address", "0");
+      s.put("parley.auth.password-pool.queue", "100000");
       s.putAll(o.settings());
       dir = Files.createTempDirectory("parley-faults-node");
       FaultNode node = new FaultNode(db, dir, pg, rd, s, prefix);

@@ -4,6 +4,7 @@ import dev.parley.client.FrameQueue;
 import dev.parley.client.ParleySession;
 import dev.parley.client.ParleySocket;
 import dev.parley.client.SocketEvent;
+import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ConversationType;
 import dev.parley.protocol.ServerFrame;
 import java.time.Duration;
@@ -57,8 +58,13 @@ final class SlowConsumer {
         slow.subscribe(conv).get(10, TimeUnit.SECONDS);
         fast.subscribe(conv).get(10, TimeUnit.SECONDS);
         long start = System.nanoTime();
+        // At most 8 sends unanswered (the sender's own answers must not fill its outbound queue);
+        // one the conversation refuses as overloaded is repeated with the same clientMsgId.
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(8);
         for (int i = 1; i <= size.messages(); i++) {
-          sender.send(conv, text); // fire and forget: the readers are under test
+          window.acquire();
+          sender.sendUntilStored(new ClientFrame.SendFrame(conv, java.util.UUID.randomUUID().toString(), text))
+              .whenComplete((ack, failure) -> window.release());
         }
         long inOrder = 0;
         for (long seq = 1; seq <= size.messages(); seq++) {
