@@ -62,13 +62,7 @@ final class ServerNode implements AutoCloseable {
       String sessionPrefix = "parley-bench:" + UUID.randomUUID() + ":";
       s.put("parley.redis.url", redisUrl);
       s.put("parley.auth.redis-key-prefix", sessionPrefix);
-      s.put("parley.session.send-rate", "100000");
-      s.put("parley.session.send-burst", "100000");
-      s.put("parley.session.frame-rate", "100000");
-      s.put("parley.session.frame-burst", "100000");
-      s.put("parley.session.max-errors-per-minute", "100000");
-      s.put("parley.auth.password-pool.per-address", "0");
-      s.put("parley.auth.password-pool.queue", "100000");
+      s.putAll(NodeProcess.liftedLimits());
       s.putAll(extra);
       List<String> jvm = new ArrayList<>(List.of("-Xms1g", "-Xmx2g"));
       String opts = System.getenv("PARLEY_BENCH_NODE_OPTS");

@@ -86,14 +86,8 @@ final class FaultNode implements AutoCloseable {
         s.put("parley.db.url",
             "jdbc:postgresql://127.0.0.1:" + pg.port() + "/" + db.name() + "?reWriteBatchedInserts=true");
       }
-      s.put("parley.session.send-rate", "100000");
-      s.put("parley.session.send-burst", "100000");
-      s.put("parley.session.frame-rate", "100000");
-      s.put("parley.session.frame-burst", "100000");
-      s.put("parley.session.max-errors-per-minute", "100000");
-      // Setup logs in hundreds of users from one address at once: lift the per-address login cap.
-      s.put("parley.auth.password-pool.per-address", "0");
-      s.put("parley.auth.password-pool.queue", "100000");
+      // Setup logs in hundreds of users from one address at once: throttles and login caps lifted.
+      s.putAll(NodeProcess.liftedLimits());
       s.putAll(o.settings());
       dir = Files.createTempDirectory("parley-faults-node");
       FaultNode node = new FaultNode(db, dir, pg, rd, s, prefix);

@@ -72,6 +72,23 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /**
+   * Settings that lift a node's per-user and per-connection throttles (send and frame rates, the
+   * error budget) and the password pool's per-address cap and queue bound: for load generators and
+   * fault scenarios that drive a node from one address with many users, measuring the node rather
+   * than its throttles. Never for a node that serves real clients.
+   */
+  public static Map<String, String> liftedLimits() {
+    return Map.of(
+        "parley.session.send-rate", "100000",
+        "parley.session.send-burst", "100000",
+        "parley.session.frame-rate", "100000",
+        "parley.session.frame-burst", "100000",
+        "parley.session.max-errors-per-minute", "100000",
+        "parley.auth.password-pool.per-address", "0",
+        "parley.auth.password-pool.queue", "100000");
+  }
+
+  /**
    * The settings of a full-mode node on {@code db}, its files under {@code dataDir}, on ephemeral ports
    * of 127.0.0.1, with quiet logs and passwords hashed at bcrypt cost 4 (logins are never what is tested).
    */
